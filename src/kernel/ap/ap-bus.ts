@@ -1,0 +1,301 @@
+// The AP bus (drivers/s390/crypto/ap_bus.c): devices built from the LPAR configuration,
+// the apmask/aqmask reservation, driver binding and the rescan path.
+
+import { ApMask } from '../../core/ap-mask.js';
+import { apqnKey, parseApqnName, type ApqnKey } from '../../core/apqn.js';
+import { KernelError } from '../../core/errno.js';
+import type { KernelContext } from '../kernel-context.js';
+import { ApCard, ApQueue, type ApDevice } from './ap-device.js';
+import type { ApDriver } from './ap-driver.js';
+import { cardModel } from './card-type.js';
+import { qciEquals, type LparConfig, type QciInfo } from './qci.js';
+
+export interface ApBusSnapshot {
+  qci: QciInfo | null;
+  apmask: string;
+  aqmask: string;
+  apDomain: number;
+  configTime: number;
+  pollThread: boolean;
+  pollTimeout: string;
+  scans: string;
+  cards: { apid: number; config: boolean; chkstop: boolean; online: boolean; requestCount: string }[];
+  /** Queues whose state differs from a fresh probe: driver (null = unbound), flags, counters. */
+  queues: { apqn: string; driver: string | null; online: boolean; chkstop: boolean; requestCount: string }[];
+}
+
+export class ApBus {
+  readonly cards = new Map<number, ApCard>();
+  readonly queues = new Map<ApqnKey, ApQueue>();
+  readonly drivers: ApDriver[] = [];
+  /** ap_perms: all ones unless ap.apmask=/ap.aqmask= were given at boot. */
+  apmask = ApMask.full();
+  aqmask = ApMask.full();
+  /** The QCI the bus fetched at its last scan (ap_qci_info). */
+  qci: QciInfo | undefined;
+  apDomain = -1;
+  configTime = 30;
+  pollThread = false;
+  pollTimeout = 250_000n;
+  scans = 0n;
+
+  constructor(
+    private readonly ctx: KernelContext,
+    readonly lpar: LparConfig,
+  ) {}
+
+  /** models ap_owned_by_def_drv: an APQN is host-reserved iff both mask bits are set. */
+  reserved(apid: number, apqi: number): boolean {
+    return this.apmask.has(apid) && this.aqmask.has(apqi);
+  }
+
+  /** models ap_apqn_in_matrix_owned_by_def_drv. */
+  anyReserved(apm: ApMask, aqm: ApMask): boolean {
+    return this.apmask.intersects(apm) && this.aqmask.intersects(aqm);
+  }
+
+  queue(apid: number, apqi: number): ApQueue | undefined {
+    return this.queues.get(apqnKey(apid, apqi));
+  }
+
+  device(name: string): ApDevice | undefined {
+    const q = parseApqnName(name);
+    if (q) return this.queue(q.apid, q.apqi);
+    const c = /^card([0-9a-f]{2})$/.exec(name);
+    return c ? this.cards.get(parseInt(c[1]!, 16)) : undefined;
+  }
+
+  driver(name: string): ApDriver | undefined {
+    return this.drivers.find((d) => d.name === name);
+  }
+
+  /** models ap_driver_register: the driver then probes every unbound device it matches. */
+  registerDriver(drv: ApDriver): void {
+    this.drivers.push(drv);
+    for (const dev of this.devices()) if (!dev.driver && drv.matches(dev)) this.tryProbe(drv, dev);
+  }
+
+  *devices(): IterableIterator<ApDevice> {
+    yield* this.cards.values();
+    yield* this.queues.values();
+  }
+
+  /** models ap_device_probe: a driver whose default flag disagrees with the reservation is refused. */
+  private tryProbe(drv: ApDriver, dev: ApDevice): boolean {
+    if (dev.kind === 'queue' && this.reserved(dev.apid, dev.apqi) !== drv.isDefault) return false;
+    try {
+      drv.probe(dev);
+    } catch (e) {
+      if (e instanceof KernelError) return false;
+      throw e;
+    }
+    dev.driver = drv;
+    return true;
+  }
+
+  /** models bus_probe_device: the first matching driver that accepts the device wins. */
+  probe(dev: ApDevice): void {
+    for (const drv of this.drivers) if (drv.matches(dev) && this.tryProbe(drv, dev)) return;
+  }
+
+  /** models device_release_driver. */
+  release(dev: ApDevice): void {
+    const drv = dev.driver;
+    if (!drv) return;
+    drv.remove(dev);
+    dev.driver = undefined;
+  }
+
+  /** models the driver core's bind_store on /sys/bus/ap/drivers/<drv>/bind. */
+  bind(drv: ApDriver, buf: string): void {
+    const dev = this.device(sysfsStreqName(buf));
+    if (!dev || !drv.matches(dev)) throw new KernelError('ENODEV');
+    if (dev.driver) throw new KernelError(this.ctx.profile === 'legacy' ? 'ENODEV' : 'EBUSY');
+    if (!this.tryProbe(drv, dev)) throw new KernelError('ENODEV');
+  }
+
+  /** models unbind_store: only a device bound to this driver can be unbound. */
+  unbind(drv: ApDriver, buf: string): void {
+    const dev = this.device(sysfsStreqName(buf));
+    if (!dev || dev.driver !== drv) throw new KernelError('ENODEV');
+    this.release(dev);
+  }
+
+  /**
+   * models apmask_store/aqmask_store with apmask_commit/aqmask_commit: newly reserved
+   * APQNs are offered to every driver's in_use veto (EBUSY), then changed queues are re-probed.
+   */
+  setMask(which: 'apmask' | 'aqmask', next: ApMask): void {
+    const current = which === 'apmask' ? this.apmask : this.aqmask;
+    if (next.equals(current)) return;
+    const added = next.andNot(current);
+    if (!added.isEmpty()) {
+      const [apm, aqm] = which === 'apmask' ? [added, this.aqmask] : [this.apmask, added];
+      for (const drv of this.drivers) if (drv.inUse?.(apm, aqm)) throw new KernelError('EBUSY');
+    }
+    if (which === 'apmask') this.apmask = next;
+    else this.aqmask = next;
+    this.reviseBindings();
+  }
+
+  /** models ap_bus_revise_bindings: re-probe bound queues whose reservation flipped. */
+  reviseBindings(): void {
+    for (const q of this.queues.values()) {
+      if (!q.driver) continue;
+      if (this.reserved(q.apid, q.apqi) !== q.driver.isDefault) {
+        this.release(q);
+        this.probe(q);
+      }
+    }
+  }
+
+  /** models ap_scan_bus: fetch QCI, tell drivers of a change, add/remove devices, select a domain. */
+  scan(): void {
+    const prev = this.qci;
+    const next = this.lpar.queryQci();
+    const changed = this.scans > 0n && !qciEquals(prev, next);
+    this.qci = next;
+    if (changed && prev && next) for (const drv of this.drivers) drv.onConfigChanged?.(next, prev);
+    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid);
+    this.selectDomain();
+    if (changed && prev && next) for (const drv of this.drivers) drv.onScanComplete?.(next, prev);
+    this.scans++;
+  }
+
+  private scanAdapter(apid: number): void {
+    const type = apid <= this.lpar.maxAdapterId ? this.lpar.adapters.get(apid) : undefined;
+    let card = this.cards.get(apid);
+    if (type === undefined) {
+      if (card) this.removeCard(card);
+      return;
+    }
+    if (!card) {
+      card = new ApCard(apid, cardModel(type));
+      this.cards.set(apid, card);
+      this.probe(card);
+    }
+    for (let apqi = 0; apqi <= 255; apqi++) {
+      const key = apqnKey(apid, apqi);
+      const q = this.queues.get(key);
+      const configured = apqi <= this.lpar.maxDomainId && this.lpar.usage.has(apqi);
+      if (!configured && q) this.removeQueue(q);
+      if (configured && !q) {
+        const nq = new ApQueue(card, apqi);
+        this.queues.set(key, nq);
+        this.probe(nq);
+      }
+    }
+  }
+
+  /** models ap_scan_rm_card_dev_and_queue_devs: queues go first, then the card. */
+  private removeCard(card: ApCard): void {
+    for (const q of this.queues.values()) if (q.card === card) this.removeQueue(q);
+    this.release(card);
+    this.cards.delete(card.apid);
+  }
+
+  private removeQueue(q: ApQueue): void {
+    this.release(q);
+    this.queues.delete(q.key);
+  }
+
+  /** models ap_select_domain: keep a valid choice, else the usable domain with most queues. */
+  private selectDomain(): void {
+    if (this.apDomain >= 0 && this.lpar.usage.has(this.apDomain) && this.aqmask.has(this.apDomain)) return;
+    let best = -1;
+    let bestCount = 0;
+    for (let apqi = 0; apqi <= this.lpar.maxDomainId; apqi++) {
+      if (!this.lpar.usage.has(apqi) || !this.aqmask.has(apqi)) continue;
+      let count = 0;
+      for (const apid of this.cards.keys()) if (this.queues.has(apqnKey(apid, apqi))) count++;
+      if (count > bestCount) {
+        best = apqi;
+        bestCount = count;
+      }
+    }
+    this.apDomain = best;
+  }
+
+  /** models ap_calc_bound_apqns for the `bindings` attribute. */
+  bindingCounts(): { apqns: number; bound: number } {
+    let bound = 0;
+    for (const q of this.queues.values()) if (q.driver) bound++;
+    return { apqns: this.queues.size, bound };
+  }
+
+  snapshot(): ApBusSnapshot {
+    const cards = [...this.cards.values()]
+      .filter((c) => !c.config || c.chkstop || !c.online || c.requestCount !== 0n)
+      .map((c) => ({ apid: c.apid, config: c.config, chkstop: c.chkstop, online: c.online, requestCount: String(c.requestCount) }));
+    const queues = [...this.queues.values()]
+      .filter((q) => q.driver !== this.expectedDriver(q) || !q.online || q.chkstop || q.requestCount !== 0n)
+      .map((q) => ({ apqn: q.name, driver: q.driver?.name ?? null, online: q.online, chkstop: q.chkstop, requestCount: String(q.requestCount) }));
+    return {
+      qci: this.qci ?? null,
+      apmask: this.apmask.toHex(),
+      aqmask: this.aqmask.toHex(),
+      apDomain: this.apDomain,
+      configTime: this.configTime,
+      pollThread: this.pollThread,
+      pollTimeout: String(this.pollTimeout),
+      scans: String(this.scans),
+      cards,
+      queues,
+    };
+  }
+
+  /** The driver a fresh probe would pick (for sparse snapshots). */
+  private expectedDriver(q: ApQueue): ApDriver | undefined {
+    return this.drivers.find((d) => d.matches(q) && d.isDefault === this.reserved(q.apid, q.apqi));
+  }
+
+  /**
+   * Rebuilds devices from the LPAR configuration and applies a snapshot without calling
+   * driver callbacks: drivers restore their own private state afterwards.
+   */
+  restore(s: ApBusSnapshot): void {
+    this.apmask = ApMask.fromHex(s.apmask);
+    this.aqmask = ApMask.fromHex(s.aqmask);
+    this.qci = s.qci ? reviveQci(s.qci) : undefined;
+    this.apDomain = s.apDomain;
+    this.configTime = s.configTime;
+    this.pollThread = s.pollThread;
+    this.pollTimeout = BigInt(s.pollTimeout);
+    this.scans = BigInt(s.scans);
+    this.cards.clear();
+    this.queues.clear();
+    for (const [apid, type] of this.lpar.adapters) {
+      if (apid > this.lpar.maxAdapterId) continue;
+      const card = new ApCard(apid, cardModel(type));
+      this.cards.set(apid, card);
+      card.driver = this.drivers.find((d) => d.matches(card));
+      for (const apqi of this.lpar.usage) {
+        if (apqi > this.lpar.maxDomainId) continue;
+        const q = new ApQueue(card, apqi);
+        this.queues.set(q.key, q);
+        q.driver = this.expectedDriver(q);
+      }
+    }
+    for (const c of s.cards) {
+      const card = this.cards.get(c.apid);
+      if (!card) continue;
+      Object.assign(card, { config: c.config, chkstop: c.chkstop, online: c.online, requestCount: BigInt(c.requestCount) });
+    }
+    for (const o of s.queues) {
+      const q = this.device(o.apqn);
+      if (q?.kind !== 'queue') continue;
+      q.driver = o.driver === null ? undefined : this.driver(o.driver);
+      Object.assign(q, { online: o.online, chkstop: o.chkstop, requestCount: BigInt(o.requestCount) });
+    }
+  }
+}
+
+function reviveQci(q: QciInfo): QciInfo {
+  const mask = (m: unknown): ApMask => ApMask.fromHex(String(m));
+  return { apxa: q.apxa, na: q.na, nd: q.nd, apm: mask(q.apm), aqm: mask(q.aqm), adm: mask(q.adm) };
+}
+
+/** models sysfs_streq-based name lookup: one trailing newline is ignored. */
+function sysfsStreqName(buf: string): string {
+  return buf.endsWith('\n') ? buf.slice(0, -1) : buf;
+}

@@ -1,0 +1,59 @@
+// The syscall surface (DESIGN.md, Seams): all that user space (the VMM, the guest-facing
+// tools, the CLI) may do to a kernel. The twin implements it; a real-Linux binding can too.
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_ACCMODE = 3;
+export const O_TRUNC = 0o1000;
+
+export type FileKind = 'dir' | 'file' | 'link' | 'chr';
+
+export interface Stat {
+  kind: FileKind;
+  /** Permission bits (e.g. 0o644). */
+  mode: number;
+  /** sysfs reports PAGE_SIZE for attributes, the target length for links. */
+  size: number;
+  /** Character devices: major and minor numbers. */
+  rdev?: { major: number; minor: number };
+}
+
+/** An ioctl argument: the in/out struct as bytes, a plain integer, or a string (device name). */
+export type IoctlArg = Uint8Array | number | string | undefined;
+
+export interface Syscalls {
+  open(path: string, flags: number): number;
+  close(fd: number): void;
+  /** Reads up to count bytes (default: all that remains) from the file position. */
+  read(fd: number, count?: number): Uint8Array;
+  /** write(2): returns the byte count the file accepted. */
+  write(fd: number, data: Uint8Array | string): number;
+  /** Returns the ioctl's non-negative result; fills an out struct in place. */
+  ioctl(fd: number, request: number, arg?: IoctlArg): number;
+  readlink(path: string): string;
+  stat(path: string): Stat;
+  lstat(path: string): Stat;
+  readdir(path: string): string[];
+  realpath(path: string): string;
+}
+
+/** Reads a whole file as text: open, read, close (what `cat` does). */
+export function readText(sys: Syscalls, path: string): string {
+  const fd = sys.open(path, O_RDONLY);
+  try {
+    return Buffer.from(sys.read(fd)).toString('latin1');
+  } finally {
+    sys.close(fd);
+  }
+}
+
+/** One write(2) of the whole buffer to a freshly opened file (what `echo X > file` does). */
+export function writeText(sys: Syscalls, path: string, text: string): number {
+  const fd = sys.open(path, O_WRONLY);
+  try {
+    return sys.write(fd, text);
+  } finally {
+    sys.close(fd);
+  }
+}
