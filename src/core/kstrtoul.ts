@@ -36,6 +36,8 @@ export function cString(buf: string): string {
 
 /** models kstrtoul(buf, 0, &val): EINVAL on syntax, ERANGE on overflow. */
 export function kstrtoul(input: string): bigint {
+  // Fast path for the usual `echo 5 >`: short decimal digits, optional newline.
+  if (/^\+?[1-9][0-9]{0,14}\n?$/.test(input)) return BigInt(parseInt(input.replace('+', ''), 10));
   const s = cString(input);
   let i = s[0] === '+' ? 1 : 0;
   const [base, start] = fixupRadix(s, i);

@@ -202,17 +202,14 @@ export class ApBus {
   /** models ap_select_domain: keep a valid choice, else the usable domain with most queues. */
   private selectDomain(): void {
     if (this.apDomain >= 0 && this.lpar.usage.has(this.apDomain) && this.aqmask.has(this.apDomain)) return;
+    // Every card has a queue in every configured usage domain, so all usable domains tie
+    // on queue count and the kernel's strict "more queues" comparison keeps the first.
     let best = -1;
-    let bestCount = 0;
-    for (let apqi = 0; apqi <= this.lpar.maxDomainId; apqi++) {
-      if (!this.lpar.usage.has(apqi) || !this.aqmask.has(apqi)) continue;
-      let count = 0;
-      for (const apid of this.cards.keys()) if (this.queues.has(apqnKey(apid, apqi))) count++;
-      if (count > bestCount) {
-        best = apqi;
-        bestCount = count;
+    if (this.cards.size > 0)
+      for (const apqi of this.lpar.usage.and(this.aqmask)) {
+        if (apqi <= this.lpar.maxDomainId) best = apqi;
+        break;
       }
-    }
     this.apDomain = best;
   }
 

@@ -36,7 +36,6 @@ export class ApCard extends ApDeviceBase {
 
 export class ApQueue extends ApDeviceBase {
   readonly kind = 'queue';
-  readonly name: string;
   readonly key: ApqnKey;
   online = true;
   chkstop = false;
@@ -50,8 +49,12 @@ export class ApQueue extends ApDeviceBase {
     readonly apqi: number,
   ) {
     super();
-    this.name = apqnName(card.apid, apqi);
     this.key = apqnKey(card.apid, apqi);
+  }
+
+  /** Formatted on demand: a 256 x 256 host would otherwise build 65,536 names at boot. */
+  get name(): string {
+    return apqnName(this.card.apid, this.apqi);
   }
 
   get apid(): number {

@@ -33,6 +33,10 @@ export interface MatrixDevState {
   mdevList(): readonly MatrixMdev[];
   /** The vfio_ap queue object of a queue device bound to vfio_ap. */
   queue(apid: number, apqi: number): VfioApQueue | undefined;
+  /** The mdevs whose matrix holds this adapter, in mdev_list order. */
+  adapterHolders(apid: number): readonly MatrixMdev[];
+  /** Every change to any mdev's adapter mask must be announced, to keep adapterHolders true. */
+  adaptersChanged(): void;
 }
 
 type Axis = 'adapter' | 'domain';
@@ -89,10 +93,12 @@ export class MatrixMdev {
     const mask = axis === 'adapter' ? this.matrix.apm : this.matrix.aqm;
     if (mask.has(id)) return;
     mask.set(id);
+    if (axis === 'adapter') this.dev.adaptersChanged();
     try {
       this.validateMasks(this.matrix.apm, this.matrix.aqm);
     } catch (e) {
       mask.clear(id);
+      if (axis === 'adapter') this.dev.adaptersChanged();
       throw e;
     }
     if (axis === 'adapter') this.linkAdapter(id);
@@ -112,8 +118,10 @@ export class MatrixMdev {
     const mask = axis === 'adapter' ? this.matrix.apm : this.matrix.aqm;
     const wasSet = mask.has(id);
     mask.set(id);
+    if (axis === 'adapter') this.dev.adaptersChanged();
     if (this.sharingConflict(this.matrix.apm, this.matrix.aqm)) {
       if (!wasSet) mask.clear(id);
+      if (axis === 'adapter') this.dev.adaptersChanged();
       throw new KernelError('EADDRINUSE');
     }
   }
@@ -141,6 +149,7 @@ export class MatrixMdev {
     const mask = axis === 'adapter' ? this.matrix.apm : this.matrix.aqm;
     if (!this.modern) {
       mask.clear(id);
+      if (axis === 'adapter') this.dev.adaptersChanged();
       return;
     }
     if (!mask.has(id)) return;
@@ -182,6 +191,7 @@ export class MatrixMdev {
     this.matrix.apm = next.apm.clone();
     this.matrix.aqm = next.aqm.clone();
     this.matrix.adm = next.adm.clone();
+    this.dev.adaptersChanged();
     for (const apid of added.apm) this.linkAdapter(apid);
     for (const apqi of added.aqm) this.linkDomain(apqi);
     const { changed, filtered } = this.filterMatrix();
@@ -214,13 +224,24 @@ export class MatrixMdev {
     }
   }
 
-  /** models vfio_ap_mdev_verify_no_sharing: the first other mdev holding one of apm x aqm. */
+  /**
+   * models vfio_ap_mdev_verify_no_sharing: the first other mdev (in mdev_list order) holding
+   * one of apm x aqm. Only the holders of these adapters are looked at, not every mdev.
+   */
   sharingConflict(apm: ApMask, aqm: ApMask): MatrixMdev | undefined {
-    for (const other of this.dev.mdevList()) {
-      if (other === this) continue;
-      if (other.matrix.apm.intersects(apm) && other.matrix.aqm.intersects(aqm)) return other;
-    }
-    return undefined;
+    let found: MatrixMdev | undefined;
+    let foundAt = Infinity;
+    const list = this.dev.mdevList();
+    for (const apid of apm)
+      for (const other of this.dev.adapterHolders(apid)) {
+        if (other === this || !other.matrix.aqm.intersects(aqm)) continue;
+        const at = list.indexOf(other);
+        if (at < foundAt) {
+          found = other;
+          foundAt = at;
+        }
+      }
+    return found;
   }
 
   // ---- queue links -----------------------------------------------------------------------
@@ -254,6 +275,7 @@ export class MatrixMdev {
         unlink.push(q);
         if (this.shadow.apm.has(apid) && this.shadow.aqm.has(apqi)) toReset.push(q);
       }
+    if (!apids.isEmpty()) this.dev.adaptersChanged();
     for (const apid of apids) {
       this.matrix.apm.clear(apid);
       if (this.shadow.apm.has(apid)) {

@@ -92,6 +92,21 @@ export class VfioAp implements MatrixDevState, ApDriver {
     return this.queues.get(apqnKey(apid, apqi));
   }
 
+  private holders: MatrixMdev[][] | undefined;
+
+  adapterHolders(apid: number): readonly MatrixMdev[] {
+    if (!this.holders) {
+      const index: MatrixMdev[][] = Array.from({ length: 256 }, () => []);
+      for (const m of this.list) for (const a of m.matrix.apm) index[a]!.push(m);
+      this.holders = index;
+    }
+    return this.holders[apid]!;
+  }
+
+  adaptersChanged(): void {
+    this.holders = undefined;
+  }
+
   /** models vfio_ap_init: matrix device, queue driver, mdev driver and parent. */
   load(apSysfs: ApSysfs): void {
     const { vfs } = this.ctx;
@@ -271,6 +286,7 @@ export class VfioAp implements MatrixDevState, ApDriver {
     for (const q of m.linkedQueues()) q.mdev = undefined;
     this.list.splice(this.list.indexOf(m), 1);
     this.byUuid.delete(mdev.uuid);
+    this.adaptersChanged();
   }
 
   private readonly attrCache = new WeakMap<MdevDevice, ReadonlyMap<string, Attr>>();
@@ -318,6 +334,7 @@ export class VfioAp implements MatrixDevState, ApDriver {
       const mdev = this.mdevCore.add(new MdevDevice(saved.uuid, this.parent, this.mdevType), false);
       const m = this.probeMdevQuiet(mdev, saved.group);
       m.matrix.apm = ApMask.fromHex(saved.apm);
+      this.adaptersChanged();
       m.matrix.aqm = ApMask.fromHex(saved.aqm);
       m.matrix.adm = ApMask.fromHex(saved.adm);
       m.shadow = { apm: ApMask.fromHex(saved.shadow.apm), aqm: ApMask.fromHex(saved.shadow.aqm), adm: ApMask.fromHex(saved.shadow.adm) };

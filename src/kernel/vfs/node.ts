@@ -2,6 +2,7 @@
 // nodes, an attribute has show/store, a symlink holds the relative target the kernel made.
 
 import { KernelError } from '../../core/errno.js';
+import { splitPath, type SplitPath } from './path-walk.js';
 
 export type VfsNode = Dir | Attr | Link | CharDevice;
 
@@ -86,8 +87,14 @@ export class Attr {
 export class Link {
   readonly kind = 'link';
   readonly mode = 0o777;
+  /** The target split once, for the path walk. */
+  readonly split: SplitPath;
+  readonly absolute: boolean;
 
-  constructor(readonly target: string) {}
+  constructor(readonly target: string) {
+    this.split = splitPath(target);
+    this.absolute = target.startsWith('/');
+  }
 }
 
 /** An open character-device file: what a driver's file_operations provide. */

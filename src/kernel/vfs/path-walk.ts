@@ -2,7 +2,7 @@
 // ELOOP after 40 links (MAXSYMLINKS), ENOENT, ENOTDIR.
 
 import { KernelError } from '../../core/errno.js';
-import { Dir, type VfsNode } from './node.js';
+import type { Dir, VfsNode } from './node.js';
 
 export const MAXSYMLINKS = 40;
 
@@ -12,24 +12,59 @@ export interface Resolved {
   path: string;
 }
 
+/** A path split once: its components and the index of the last one that is not `.` or empty. */
+export interface SplitPath {
+  readonly parts: readonly string[];
+  readonly last: number;
+}
+
+export function splitPath(path: string): SplitPath {
+  const parts = path.split('/');
+  let last = parts.length - 1;
+  while (last >= 0 && (parts[last] === '' || parts[last] === '.')) last--;
+  return { parts, last };
+}
+
+// Splitting is pure, so recent paths keep their split (bounded; cleared when full).
+const splitCache = new Map<string, SplitPath>();
+
+function cachedSplit(path: string): SplitPath {
+  let split = splitCache.get(path);
+  if (!split) {
+    if (splitCache.size >= 1024) splitCache.clear();
+    split = splitPath(path);
+    splitCache.set(path, split);
+  }
+  return split;
+}
+
+/** Components still to walk: a path or a link target, and how far into it we are. */
+interface Frame {
+  split: SplitPath;
+  at: number;
+}
+
 /**
  * Walks `path` from `root`. The last component's symlink is followed only when `follow`
  * is set (stat vs lstat). A trailing slash demands a directory.
  */
 export function walk(root: Dir, path: string, follow: boolean): Resolved {
   if (path === '') throw new KernelError('ENOENT');
-  let pending = path.split('/');
   const mustBeDir = path.endsWith('/');
+  // Link targets are pushed as frames instead of splicing arrays: the hot path of resolution.
+  const frames: Frame[] = [{ split: cachedSplit(path), at: 0 }];
   const stack: Dir[] = [root];
   const names: string[] = [];
   let links = 0;
-  let i = 0;
   for (;;) {
-    while (i < pending.length && (pending[i] === '' || pending[i] === '.')) i++;
-    if (i >= pending.length) {
-      return { node: stack[stack.length - 1]!, path: '/' + names.join('/') };
+    let top = frames[frames.length - 1]!;
+    while (top.at > top.split.last && frames.length > 1) {
+      frames.pop();
+      top = frames[frames.length - 1]!;
     }
-    const name = pending[i++]!;
+    if (top.at > top.split.last) return { node: stack[stack.length - 1]!, path: '/' + names.join('/') };
+    const name = top.split.parts[top.at++]!;
+    if (name === '' || name === '.') continue;
     if (name === '..') {
       if (stack.length > 1) {
         stack.pop();
@@ -37,21 +72,16 @@ export function walk(root: Dir, path: string, follow: boolean): Resolved {
       }
       continue;
     }
-    const dir = stack[stack.length - 1]!;
-    const node = dir.lookup(name);
+    const node = stack[stack.length - 1]!.lookup(name);
     if (node === undefined) throw new KernelError('ENOENT');
-    let rest = i;
-    while (rest < pending.length && (pending[rest] === '' || pending[rest] === '.')) rest++;
-    const isLast = rest >= pending.length;
+    const isLast = frames.every((f) => f.at > f.split.last);
     if (node.kind === 'link' && (!isLast || follow || mustBeDir)) {
       if (++links > MAXSYMLINKS) throw new KernelError('ELOOP');
-      const target = node.target.split('/');
-      if (node.target.startsWith('/')) {
+      if (node.absolute) {
         stack.length = 1;
         names.length = 0;
       }
-      pending = target.concat(pending.slice(i));
-      i = 0;
+      frames.push({ split: node.split, at: 0 });
       continue;
     }
     if (node.kind === 'dir') {

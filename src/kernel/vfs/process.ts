@@ -112,6 +112,7 @@ export class Process implements Syscalls {
   write(fd: number, data: Uint8Array | string): number {
     const file = this.file(fd);
     if ((file.flags & O_ACCMODE) === O_RDONLY) throw new KernelError('EBADF');
+    if (typeof data === 'string' && file.kind === 'attr') return this.storeText(file.node, data);
     const bytes = typeof data === 'string' ? bytesOf(data) : data;
     switch (file.kind) {
       case 'dir':
@@ -119,14 +120,17 @@ export class Process implements Syscalls {
       case 'chr':
         if (!file.file.write) throw new KernelError('EINVAL');
         return file.file.write(bytes);
-      case 'attr': {
-        // models sysfs_kf_write: an empty write never reaches the store
-        if (bytes.length === 0) return 0;
-        const len = Math.min(bytes.length, PAGE_SIZE);
-        file.node.store!(latin1(bytes.subarray(0, len)));
-        return len;
-      }
+      case 'attr':
+        return this.storeText(file.node, latin1(bytes));
     }
+  }
+
+  /** models sysfs_kf_write: an empty write never reaches the store; at most a page does. */
+  private storeText(node: Attr, text: string): number {
+    if (text.length === 0) return 0;
+    const len = Math.min(text.length, PAGE_SIZE);
+    node.store!(len === text.length ? text : text.slice(0, len));
+    return len;
   }
 
   ioctl(fd: number, request: number, arg?: IoctlArg): number {

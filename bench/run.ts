@@ -1,0 +1,8 @@
+// `npm run bench`: every figure printed with its ratio against a baseline measured in this run.
+
+import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.bench.js';
+
+console.log('# host twin (issue 2)');
+benchBoot();
+benchAssignDomain();
+benchPathResolution();
