@@ -1,0 +1,32 @@
+// `vfioctl host export DIR`: the twin's /sys as a real tree under DIR/sys (a fake root for
+// lszcrypt's $SYSFS_ROOT, mdevctl's MDEVCTL_ENV_ROOT or a chroot). /dev is not exported.
+
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { exportSysfs } from '../../manage/export.js';
+import { CliError, guard } from '../cli-error.js';
+import type { Io } from '../io.js';
+import { StateStore } from '../state-store.js';
+import type { StateOptions } from './options.js';
+
+export interface HostExportOptions extends StateOptions {
+  dir: string;
+  /** Replace an existing DIR/sys. */
+  force: boolean;
+}
+
+export function hostExport(opts: HostExportOptions, io: Io): Promise<number> {
+  return guard(io, async () => {
+    const host = await new StateStore(opts.state).load();
+    const root = resolve(opts.dir);
+    const sysDir = join(root, 'sys');
+    if (existsSync(sysDir)) {
+      if (!opts.force) throw new CliError(`host export: ${sysDir} already exists; use --force to replace it`);
+      rmSync(sysDir, { recursive: true, force: true });
+    }
+    const report = exportSysfs(host.process(), root);
+    io.stdout.write(`exported ${report.directories} directories, ${report.files} files and ${report.links} symlinks to ${sysDir}\n`);
+    for (const u of report.unreadable) io.stderr.write(`vfioctl: host export: ${u.path}: read failed with ${u.code}; exported empty\n`);
+    return 0;
+  });
+}

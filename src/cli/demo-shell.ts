@@ -1,0 +1,90 @@
+// A scripted shell session on a twin for `vfioctl demo`: every step prints the command a
+// user would type on a real host and what that host would answer, errors included.
+
+import { isKernelError, strerror } from '../core/errno.js';
+import type { Host } from '../kernel/host.js';
+import type { Syscalls } from '../kernel/syscall-surface.js';
+import { formatLszcrypt, lszcryptTable } from '../manage/lszcrypt.js';
+import { readBytes, writeBytes } from '../manage/syscall-io.js';
+import { syscallsReader } from '../manage/sysfs-reader.js';
+import type { Writer } from './io.js';
+
+/** A clock that moves only when the script says so, so the demo's dmesg is reproducible. */
+export class StepClock {
+  constructor(private ms: number) {}
+
+  readonly now = (): number => this.ms;
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Seconds between two typed commands in the transcript's kernel timestamps. */
+const TYPING_MS = 1_250;
+
+export class DemoShell {
+  private readonly sys: Syscalls;
+
+  constructor(
+    private readonly host: Host,
+    private readonly clock: StepClock,
+    private readonly out: Writer,
+  ) {
+    this.sys = host.process();
+  }
+
+  heading(text: string): void {
+    this.out.write(`\n## ${text}\n`);
+  }
+
+  note(text: string): void {
+    this.out.write(`# ${text}\n`);
+  }
+
+  /** `echo VALUE > PATH`; a refused write prints bash's message. Returns whether it succeeded. */
+  echo(value: string, path: string): boolean {
+    this.prompt(`echo ${value} > ${path}`);
+    try {
+      writeBytes(this.sys, path, Buffer.from(`${value}\n`, 'utf8'));
+      return true;
+    } catch (e) {
+      if (!isKernelError(e)) throw e;
+      this.out.write(`bash: echo: write error: ${strerror(e.code)}\n`);
+      this.note(`write(2) failed with ${e.code}`);
+      return false;
+    }
+  }
+
+  cat(path: string): void {
+    this.prompt(`cat ${path}`);
+    this.out.write(readBytes(this.sys, path));
+  }
+
+  ls(path: string): void {
+    this.prompt(`ls ${path}`);
+    const names = this.sys.readdir(path);
+    if (names.length > 0) this.out.write(`${names.join('  ')}\n`);
+  }
+
+  readlink(path: string): void {
+    this.prompt(`readlink ${path}`);
+    this.out.write(`${this.sys.readlink(path)}\n`);
+  }
+
+  dmesgTail(lines: number): void {
+    this.prompt(`dmesg | tail -n ${lines}`);
+    const all = this.host.log.format().split('\n').slice(0, -1);
+    this.out.write(all.slice(-lines).map((l) => `${l}\n`).join(''));
+  }
+
+  lszcrypt(verbose: boolean): void {
+    this.prompt(verbose ? 'lszcrypt -V' : 'lszcrypt');
+    this.out.write(formatLszcrypt(lszcryptTable(syscallsReader(this.sys), { verbose })));
+  }
+
+  private prompt(command: string): void {
+    this.clock.advance(TYPING_MS);
+    this.out.write(`$ ${command}\n`);
+  }
+}

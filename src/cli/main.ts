@@ -1,0 +1,28 @@
+// vfioctl's entry point (bin/vfioctl): parses argv, runs one command, returns the exit code.
+
+import { CommanderError } from 'commander';
+import { processIo, type Io } from './io.js';
+import { buildProgram } from './program.js';
+import type { Env } from './state-path.js';
+
+/** Exit code of usage errors (unknown command or option, missing argument), as getopt tools use. */
+export const EXIT_USAGE = 2;
+
+/** commander "errors" with exit code 0 are help or version output; the rest are usage errors. */
+function commanderExit(e: CommanderError): number {
+  return e.exitCode === 0 ? 0 : EXIT_USAGE;
+}
+
+export async function main(argv: string[], io: Io = processIo(), env: Env = process.env): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram({ io, env, setExitCode: (code) => (exitCode = code) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExit(e);
+    // a bug, not a user error: say so, with the detail needed to report it
+    io.stderr.write(`vfioctl: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 70;
+  }
+}

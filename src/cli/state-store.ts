@@ -1,0 +1,131 @@
+// The twin's state file: a Host snapshot as JSON. Updates are load-modify-save under an
+// advisory lock (proper-lockfile, a sibling `<state>.lock`), and every save is an atomic
+// replace (write-file-atomic: temp file, fsync, rename), so readers never see a torn file
+// and concurrent vfioctl processes never lose an update.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { lock } from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { isKernelError } from '../core/errno.js';
+import { Host, type HostOptions, type HostSnapshot } from '../kernel/host.js';
+import { CliError } from './cli-error.js';
+
+// 50 processes queueing for a lock each holds for a few ms: many short, jittered retries.
+const LOCK_RETRIES = { retries: 600, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true };
+/** A lock older than this is taken to belong to a crashed process and broken. */
+const LOCK_STALE_MS = 10_000;
+
+export class NoStateError extends CliError {
+  constructor(path: string) {
+    super(`no twin state at ${path}; run 'vfioctl host init' first`);
+  }
+}
+
+interface Loaded {
+  host: Host;
+  /** The snapshot as we serialise it, to tell whether a command changed the twin. */
+  json: string;
+}
+
+export class StateStore {
+  constructor(
+    readonly path: string,
+    private readonly hostOptions: HostOptions = {},
+  ) {}
+
+  get lockPath(): string {
+    return `${this.path}.lock`;
+  }
+
+  exists(): boolean {
+    return existsSync(this.path);
+  }
+
+  /** The twin for a read-only command; no lock needed, the file is only ever renamed into place. */
+  async load(): Promise<Host> {
+    return (await this.read()).host;
+  }
+
+  /**
+   * Runs `fn` on the twin under the lock and saves the result if the twin changed, also
+   * when `fn` fails with a kernel error: the kernel keeps its log lines after a refused write.
+   */
+  async update<T>(fn: (host: Host) => T): Promise<T> {
+    if (!this.exists()) throw new NoStateError(this.path);
+    return this.locked(async (guard) => {
+      const { host, json } = await this.read();
+      const saveIfChanged = async (): Promise<void> => {
+        const after = JSON.stringify(host.snapshot());
+        if (after !== json) await this.save(after, guard);
+      };
+      let result: T;
+      try {
+        result = fn(host);
+      } catch (e) {
+        if (e instanceof CliError || isKernelError(e)) await saveIfChanged();
+        throw e;
+      }
+      await saveIfChanged();
+      return result;
+    });
+  }
+
+  /** Stores a freshly booted twin; an existing state is replaced only with `force`. */
+  async create(host: Host, force: boolean): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    await this.locked(async (guard) => {
+      if (this.exists() && !force)
+        throw new CliError(`host init: twin state already exists at ${this.path}; use --force to replace it`);
+      await this.save(JSON.stringify(host.snapshot()), guard);
+    });
+  }
+
+  private async read(): Promise<Loaded> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NoStateError(this.path);
+      throw e;
+    }
+    try {
+      const snapshot = JSON.parse(text) as HostSnapshot;
+      const host = Host.restore(snapshot, this.hostOptions);
+      return { host, json: JSON.stringify(host.snapshot()) };
+    } catch (e) {
+      throw new CliError(`twin state ${this.path} is unreadable: ${(e as Error).message}`);
+    }
+  }
+
+  private async save(json: string, guard: LockGuard): Promise<void> {
+    if (guard.compromised) throw new CliError(`lost the lock on ${this.path}: ${guard.compromised.message}`);
+    await writeFileAtomic(this.path, `${json}\n`, { fsync: true });
+  }
+
+  private async locked<T>(fn: (guard: LockGuard) => Promise<T>): Promise<T> {
+    const guard: LockGuard = {};
+    let release: () => Promise<void>;
+    try {
+      release = await lock(this.path, {
+        realpath: false,
+        lockfilePath: this.lockPath,
+        retries: LOCK_RETRIES,
+        stale: LOCK_STALE_MS,
+        onCompromised: (err) => (guard.compromised = err),
+      });
+    } catch (e) {
+      throw new CliError(`cannot lock twin state ${this.path}: ${(e as Error).message}`);
+    }
+    try {
+      return await fn(guard);
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
+
+interface LockGuard {
+  compromised?: Error;
+}

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEMO_UUID, DEMO_UUID_2 } from '../../src/cli/commands/demo.js';
+import { runCli, twinCli } from './helpers.js';
+
+describe('vfioctl demo', () => {
+  it('narrates the kernel documentation flow as a shell transcript', async () => {
+    const r = await runCli(['demo']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const m = `/sys/devices/vfio_ap/matrix/${DEMO_UUID}`;
+    const steps = [
+      '$ echo -5,-6 > /sys/bus/ap/apmask\n',
+      '$ echo -4,-0xab > /sys/bus/ap/aqmask\n',
+      `$ echo ${DEMO_UUID} > /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create\n`,
+      `$ echo 5 > ${m}/assign_adapter\n`,
+      `$ echo 4 > ${m}/assign_domain\n`,
+      `$ echo 0xab > ${m}/assign_domain\n`,
+      `$ echo 0xab > ${m}/assign_control_domain\n`,
+      `$ cat ${m}/matrix\n05.0004\n05.00ab\n`,
+      `$ cat ${m}/guest_matrix\n05.0004\n05.00ab\n`,
+      `$ readlink ${m}/iommu_group\n../../../../kernel/iommu_groups/0\n`,
+      `$ echo 5 > /sys/devices/vfio_ap/matrix/${DEMO_UUID_2}/assign_adapter\nbash: echo: write error: Address already in use\n# write(2) failed with EADDRINUSE\n`,
+      `vfio_ap_mdev ${DEMO_UUID_2}: Userspace may not assign queue 05.00ab to mdev: already assigned to ${DEMO_UUID}\n`,
+    ];
+    let at = 0;
+    for (const step of steps) {
+      const found = r.stdout.indexOf(step, at);
+      expect(found, step).toBeGreaterThan(at - 1);
+      at = found + step.length;
+    }
+  });
+
+  it('is deterministic and does not need or touch a state file', async () => {
+    const { state, cli } = twinCli();
+    const first = await cli('demo');
+    expect((await cli('demo')).stdout).toBe(first.stdout);
+    expect(existsSync(state)).toBe(false);
+  });
+});
