@@ -119,7 +119,8 @@ export class ApMask {
   last(): number {
     for (let w = WORDS - 1; w >= 0; w--) {
       const word = this.words[w]!;
-      if (word !== 0) return w * 32 + 31 - Math.clz32(word & -word);
+      // the highest ID of a word is its lowest set bit: ID 32w + k sits in bit 31 - k
+      if (word !== 0) return w * 32 + Math.clz32(word & -word);
     }
     return -1;
   }

@@ -69,12 +69,15 @@ export function simpleStrtoul(s: string, at: number): [bigint, number] {
   return [value, i];
 }
 
-/** models kstrtobool: y/Y/1/on → true, n/N/0/off → false, else EINVAL. */
+/**
+ * models kstrtobool (lib/kstrtox.c, modern): the first character from 'EeYyTt1' is true,
+ * from 'DdNnFf0' false, `on`/`off` (either case); anything else EINVAL.
+ */
 export function kstrtobool(input: string): boolean {
   const s = cString(input);
   switch (s[0]) {
-    case 'y': case 'Y': case '1': return true;
-    case 'n': case 'N': case '0': return false;
+    case 'e': case 'E': case 'y': case 'Y': case 't': case 'T': case '1': return true;
+    case 'd': case 'D': case 'n': case 'N': case 'f': case 'F': case '0': return false;
     case 'o': case 'O':
       if ((s[1] ?? '').toLowerCase() === 'n') return true;
       if ((s[1] ?? '').toLowerCase() === 'f') return false;

@@ -10,9 +10,16 @@ import { CARD_TYPE_RE, type HostSpec, type Profile } from './host-spec.js';
 import type { KernelContext } from './kernel-context.js';
 import { MdevCore } from './mdev/mdev-core.js';
 import { KernelLog, type LogEntry } from './printk.js';
+import { KernelTrace } from './kernel-trace.js';
+import { KvmRegistry, KvmVmFile, type Kvm, type KvmSnapshot } from './kvm/kvm.js';
+import { restoreAttachments, snapshotAttachments, type VfioApAttachSnapshot } from './vfio-ap/vfio-ap-attach.js';
 import { VfioAp, type VfioApSnapshot } from './vfio-ap/vfio-ap-driver.js';
-import { VfioCore } from './vfio/vfio-core.js';
-import { Process } from './vfs/process.js';
+import { VfioCore, type VfioSnapshot } from './vfio/vfio-core.js';
+import { VfioFiles } from './vfio/vfio-files.js';
+import { VFIO_DEAD_GROUP_CHECKPOINT_KIND } from './vfio/vfio-group.js';
+import { EVENTFD_CHECKPOINT_KIND, EventFd } from './vfs/eventfd.js';
+import { CheckpointRefs, type DeviceFile } from './vfs/node.js';
+import { Process, type FdCheckpoint } from './vfs/process.js';
 import { Vfs } from './vfs/vfs.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -33,6 +40,20 @@ export interface HostSnapshot {
   ap: ApBusSnapshot;
   vfioAp: VfioApSnapshot;
   log: LogEntry[];
+  /**
+   * Running VMs (absent in states saved before VMs existed): KVM objects with their CRYCB,
+   * VFIO group/container state, mdev attachments, and the processes (QEMUs) with their
+   * open VFIO/KVM/eventfd files, restored at the same fd numbers (checkpoint/restore).
+   */
+  vms?: VmStateSnapshot;
+}
+
+export interface VmStateSnapshot {
+  kvm: { nextId: number; vms: KvmSnapshot[] };
+  vfio: VfioSnapshot;
+  attachments: VfioApAttachSnapshot[];
+  eventfds: { id: number; count: string; flags: number }[];
+  processes: { pid: number; comm: string; fds: FdCheckpoint[] }[];
 }
 
 export interface HostOptions {
@@ -59,7 +80,14 @@ export class Host {
   readonly apSysfs: ApSysfs;
   readonly mdevCore: MdevCore;
   readonly vfio: VfioCore;
+  readonly vfioFiles: VfioFiles;
   readonly vfioAp: VfioAp;
+  /** The VMs (struct kvm) and /dev/kvm. */
+  readonly kvms: KvmRegistry;
+  /** What the VFIO core and KVM did, in order (not part of the snapshot). */
+  readonly trace = new KernelTrace();
+  /** Live user-space processes by pid (each QEMU is one); a process leaves at exit(). */
+  readonly processes = new Map<number, Process>();
   private nextPid = 1000;
 
   private constructor(
@@ -81,6 +109,11 @@ export class Host {
     }
     this.mdevCore = new MdevCore(this.ctx);
     this.vfio = new VfioCore(this.ctx);
+    this.vfioFiles = new VfioFiles(this.vfio);
+    this.vfio.files = this.vfioFiles;
+    this.vfio.sink = (event, id, detail) => this.trace.record('vfio', event, id, detail);
+    this.kvms = new KvmRegistry(KvmRegistry.defaultCaps(spec.qci, spec.apxa), this.vfs);
+    this.kvms.sink = (event, id, detail) => this.trace.record('kvm', event, id, detail);
     this.vfioAp = new VfioAp(this.ctx, this.bus, this.mdevCore, this.vfio);
   }
 
@@ -113,8 +146,48 @@ export class Host {
     host.log.entries.length = 0;
     host.bus.restore(snap.ap);
     host.vfioAp.restore(snap.vfioAp);
+    if (snap.vms) host.restoreVms(snap.vms);
     host.log.entries.push(...snap.log);
     return host;
+  }
+
+  /**
+   * Rebuilds VMs, VFIO state, attachments and the processes' files without replaying any
+   * open or ioctl: no CRYCB is rewritten, no eventfd signalled, nothing logged. The VMM
+   * adopts its processes (host.processes.get(pid)) and re-registers its eventfd read
+   * handlers (setReadHandler), which are code, not state.
+   */
+  private restoreVms(s: VmStateSnapshot): void {
+    this.nextPid = Math.max(this.nextPid, ...s.processes.map((p) => p.pid + 1));
+    this.kvms.restore(s.kvm);
+    const eventfds = new Map(s.eventfds.map((e) => [e.id, new EventFd(BigInt(e.count), e.flags)]));
+    const containers = this.vfio.restore(s.vfio, (id) => this.kvms.get(id));
+    this.kvms.restoreKvmVfio(s.kvm, (id) => this.vfio.groups.get(id));
+    restoreAttachments(this.vfioAp, s.attachments, (id) => this.kvms.get(id), (id) => eventfds.get(id));
+    for (const saved of s.processes) {
+      const p = this.newProcess(saved.pid, saved.comm);
+      for (const f of saved.fds) {
+        if (f.file.kind === VFIO_DEAD_GROUP_CHECKPOINT_KIND) continue;
+        let file: DeviceFile | undefined = this.vfioFiles.restoreFile(f.file, containers) ?? this.kvms.restoreFile(f.file);
+        if (!file && f.file.kind === EVENTFD_CHECKPOINT_KIND) file = eventfds.get(f.file.id)?.file();
+        if (!file) throw new Error(`cannot restore fd ${f.fd} of process ${saved.pid}: unknown file kind '${f.file.kind}'`);
+        p.restoreFd(f.fd, f.flags, file);
+      }
+    }
+    // the trace shows what happened in this run, not the rebuild
+    this.trace.clear();
+  }
+
+  private snapshotVms(): VmStateSnapshot {
+    const refs = new CheckpointRefs();
+    const processes = [...this.processes.values()]
+      .sort((a, b) => a.pid - b.pid)
+      .map((p) => ({ pid: p.pid, comm: p.comm, fds: p.checkpointFds(refs) }))
+      .filter((p) => p.fds.length > 0);
+    const attachments = snapshotAttachments(this.vfioAp, refs);
+    const vfio = this.vfio.snapshot(refs, (kvm) => kvm.id);
+    const eventfds = refs.of(EventFd).map(({ id, obj }) => ({ id, count: obj.count.toString(), flags: obj.flags }));
+    return { kvm: this.kvms.snapshot(), vfio, attachments, eventfds, processes };
   }
 
   /** The twin's state as JSON-ready data; equal snapshots mean equal twins. */
@@ -127,12 +200,27 @@ export class Host {
       ap: this.bus.snapshot(),
       vfioAp: this.vfioAp.snapshot(),
       log: this.log.entries.map((e) => ({ ...e })),
+      vms: this.snapshotVms(),
     };
   }
 
-  /** A new user-space process with its own file table. */
-  process(): Process {
-    return new Process(this.vfs, this.nextPid++);
+  /** The VM behind a process's VM fd (for tools that show a running guest, e.g. its CRYCB). */
+  kvmOf(pid: number, vmFd: number): Kvm | undefined {
+    const p = this.processes.get(pid);
+    if (!p || !p.openFds().includes(vmFd)) return undefined;
+    const file = p.fileAt(vmFd);
+    return file instanceof KvmVmFile ? file.kvm : undefined;
+  }
+
+  /** A new user-space process with its own file table (comm as `ps` shows it, e.g. qemu-system-s390x). */
+  process(comm?: string): Process {
+    return this.newProcess(this.nextPid++, comm);
+  }
+
+  private newProcess(pid: number, comm?: string): Process {
+    const p = new Process(this.vfs, pid, comm, (gone) => this.processes.delete(gone.pid));
+    this.processes.set(pid, p);
+    return p;
   }
 
   /**

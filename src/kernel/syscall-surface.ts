@@ -7,6 +7,11 @@ export const O_RDWR = 2;
 export const O_ACCMODE = 3;
 export const O_TRUNC = 0o1000;
 
+/** eventfd2(2) flags (asm-generic fcntl values). */
+export const EFD_SEMAPHORE = 1;
+export const EFD_NONBLOCK = 0o4000;
+export const EFD_CLOEXEC = 0o2000000;
+
 export type FileKind = 'dir' | 'file' | 'link' | 'chr';
 
 export interface Stat {
@@ -31,6 +36,17 @@ export interface Syscalls {
   write(fd: number, data: Uint8Array | string): number;
   /** Returns the ioctl's non-negative result; fills an out struct in place. */
   ioctl(fd: number, request: number, arg?: IoctlArg): number;
+  /**
+   * eventfd2(2): a new eventfd whose read(2) returns the 8-byte little-endian counter and
+   * resets it (EAGAIN when zero: the twin never blocks); write(2) adds an 8-byte value.
+   */
+  eventfd(initval: number, flags: number): number;
+  /**
+   * The twin's event loop (what QEMU's qemu_set_fd_handler and main loop do): the handler
+   * runs synchronously, in the signalling kernel path, whenever the file becomes readable;
+   * undefined removes it. Only eventfds can be watched (EPERM otherwise, as epoll_ctl says).
+   */
+  setReadHandler(fd: number, handler: (() => void) | undefined): void;
   readlink(path: string): string;
   stat(path: string): Stat;
   lstat(path: string): Stat;

@@ -2,19 +2,12 @@
 
 import { parseMaskWrite } from '../../core/ap-mask-parse.js';
 import { KernelError } from '../../core/errno.js';
-import { kstrtobool, kstrtoullDecimal, sscanfInt } from '../../core/kstrtoul.js';
+import { kstrtobool, kstrtoul, sscanfInt } from '../../core/kstrtoul.js';
 import { Attr } from '../vfs/node.js';
-import type { ApBus } from './ap-bus.js';
+import { ueventAttr } from '../vfs/uevent.js';
+import { sysfsStreqName, type ApBus } from './ap-bus.js';
 
-const KOBJECT_ACTIONS = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'];
-
-/** models the driver core's uevent_store: a known kobject action, else EINVAL. */
-export function ueventAttr(): Attr {
-  return Attr.wo((buf) => {
-    const action = buf.replace(/\n$/, '').split(' ')[0] ?? '';
-    if (!KOBJECT_ACTIONS.includes(action)) throw new KernelError('EINVAL');
-  });
-}
+export { ueventAttr } from '../vfs/uevent.js';
 
 export function apBusAttributes(bus: ApBus): Map<string, Attr> {
   const qciMask = (pick: 'apm' | 'aqm' | 'adm') => () => (bus.qci ? `${bus.qci[pick].toHex()}\n` : 'not supported\n');
@@ -59,11 +52,20 @@ export function apBusAttributes(bus: ApBus): Map<string, Attr> {
         },
       ),
     ],
-    ['drivers_autoprobe', Attr.rw(() => '1\n', (buf) => void kstrtobool(buf))],
+    [
+      'drivers_autoprobe',
+      // models the driver core's drivers_autoprobe_store: "0..." turns it off, anything else on
+      Attr.rw(
+        () => `${bus.driversAutoprobe ? 1 : 0}\n`,
+        (buf) => {
+          bus.driversAutoprobe = buf[0] !== '0';
+        },
+      ),
+    ],
     [
       'drivers_probe',
       Attr.wo((buf) => {
-        const dev = bus.device(buf.replace(/\n$/, ''));
+        const dev = bus.device(sysfsStreqName(buf));
         if (!dev) throw new KernelError('ENODEV');
         if (!dev.driver) bus.probe(dev);
       }),
@@ -87,16 +89,11 @@ export function apBusAttributes(bus: ApBus): Map<string, Attr> {
     ],
     [
       'poll_timeout',
-      // models poll_timeout_store: decimal nanoseconds up to 120 s, any parse error is EINVAL
+      // models poll_timeout_store: kstrtoul(buf, 0) (EINVAL/ERANGE), then at most 120 s in ns
       Attr.rw(
         () => `${bus.pollTimeout}\n`,
         (buf) => {
-          let value: bigint;
-          try {
-            value = kstrtoullDecimal(buf);
-          } catch {
-            throw new KernelError('EINVAL');
-          }
+          const value = kstrtoul(buf);
           if (value > 120_000_000_000n) throw new KernelError('EINVAL');
           bus.pollTimeout = value;
         },

@@ -4,6 +4,7 @@
 import { ApMask } from '../../core/ap-mask.js';
 import { apqnKey, parseApqnName, type ApqnKey } from '../../core/apqn.js';
 import { KernelError } from '../../core/errno.js';
+import { cString } from '../../core/kstrtoul.js';
 import type { KernelContext } from '../kernel-context.js';
 import { ApCard, ApQueue, type ApDevice } from './ap-device.js';
 import type { ApDriver } from './ap-driver.js';
@@ -19,7 +20,10 @@ export interface ApBusSnapshot {
   pollThread: boolean;
   pollTimeout: string;
   scans: string;
-  cards: { apid: number; config: boolean; chkstop: boolean; online: boolean; requestCount: string }[];
+  /** drivers_autoprobe (absent in older state files: on). */
+  driversAutoprobe?: boolean;
+  /** Cards whose state differs from a fresh probe; driver null = unbound (absent: cex4card). */
+  cards: { apid: number; config: boolean; chkstop: boolean; online: boolean; requestCount: string; driver?: string | null }[];
   /** Queues whose state differs from a fresh probe: driver (null = unbound), flags, counters. */
   queues: { apqn: string; driver: string | null; online: boolean; chkstop: boolean; requestCount: string }[];
 }
@@ -38,6 +42,8 @@ export class ApBus {
   pollThread = false;
   pollTimeout = 250_000n;
   scans = 0n;
+  /** The driver core's drivers_autoprobe: new devices found by a scan are probed only while set. */
+  driversAutoprobe = true;
 
   constructor(
     private readonly ctx: KernelContext,
@@ -156,8 +162,8 @@ export class ApBus {
     const changed = this.scans > 0n && !qciEquals(prev, next);
     this.qci = next;
     if (changed && prev && next) for (const drv of this.drivers) drv.onConfigChanged?.(next, prev);
-    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid);
     this.selectDomain();
+    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid);
     if (changed && prev && next) for (const drv of this.drivers) drv.onScanComplete?.(next, prev);
     this.scans++;
   }
@@ -172,7 +178,7 @@ export class ApBus {
     if (!card) {
       card = new ApCard(apid, cardModel(type));
       this.cards.set(apid, card);
-      this.probe(card);
+      if (this.driversAutoprobe) this.probe(card);
     }
     for (let apqi = 0; apqi <= 255; apqi++) {
       const key = apqnKey(apid, apqi);
@@ -182,7 +188,7 @@ export class ApBus {
       if (configured && !q) {
         const nq = new ApQueue(card, apqi);
         this.queues.set(key, nq);
-        this.probe(nq);
+        if (this.driversAutoprobe) this.probe(nq);
       }
     }
   }
@@ -199,18 +205,25 @@ export class ApBus {
     this.queues.delete(q.key);
   }
 
-  /** models ap_select_domain: keep a valid choice, else the usable domain with most queues. */
+  /**
+   * models ap_select_domain: a domain once chosen stays chosen (even if it leaves the
+   * configuration or aqmask); otherwise the first configured domain in aqmask for which
+   * some configured adapter in apmask answers TAPQ with response code 00.
+   */
   private selectDomain(): void {
-    if (this.apDomain >= 0 && this.lpar.usage.has(this.apDomain) && this.aqmask.has(this.apDomain)) return;
-    // Every card has a queue in every configured usage domain, so all usable domains tie
-    // on queue count and the kernel's strict "more queues" comparison keeps the first.
-    let best = -1;
-    if (this.cards.size > 0)
-      for (const apqi of this.lpar.usage.and(this.aqmask)) {
-        if (apqi <= this.lpar.maxDomainId) best = apqi;
-        break;
+    if (this.apDomain >= 0) return;
+    const { lpar } = this;
+    for (const dom of lpar.usage.and(this.aqmask)) {
+      if (dom > lpar.maxDomainId) break;
+      for (const [apid] of lpar.adapters) {
+        if (apid > lpar.maxAdapterId || !this.apmask.has(apid)) continue;
+        const card = this.cards.get(apid);
+        // TAPQ answers 03 (deconfigured) or 04 (checkstopped) instead of 00
+        if (card && (!card.config || card.chkstop)) continue;
+        this.apDomain = dom;
+        return;
       }
-    this.apDomain = best;
+    }
   }
 
   /** models ap_calc_bound_apqns for the `bindings` attribute. */
@@ -221,10 +234,20 @@ export class ApBus {
   }
 
   snapshot(): ApBusSnapshot {
+    // sorted by id, so equal twins give equal snapshots whatever order devices were found in
     const cards = [...this.cards.values()]
-      .filter((c) => !c.config || c.chkstop || !c.online || c.requestCount !== 0n)
-      .map((c) => ({ apid: c.apid, config: c.config, chkstop: c.chkstop, online: c.online, requestCount: String(c.requestCount) }));
+      .sort((a, b) => a.apid - b.apid)
+      .filter((c) => c.driver !== this.expectedDriver(c) || !c.config || c.chkstop || !c.online || c.requestCount !== 0n)
+      .map((c) => ({
+        apid: c.apid,
+        config: c.config,
+        chkstop: c.chkstop,
+        online: c.online,
+        requestCount: String(c.requestCount),
+        driver: c.driver?.name ?? null,
+      }));
     const queues = [...this.queues.values()]
+      .sort((a, b) => a.key - b.key)
       .filter((q) => q.driver !== this.expectedDriver(q) || !q.online || q.chkstop || q.requestCount !== 0n)
       .map((q) => ({ apqn: q.name, driver: q.driver?.name ?? null, online: q.online, chkstop: q.chkstop, requestCount: String(q.requestCount) }));
     return {
@@ -236,14 +259,16 @@ export class ApBus {
       pollThread: this.pollThread,
       pollTimeout: String(this.pollTimeout),
       scans: String(this.scans),
+      driversAutoprobe: this.driversAutoprobe,
       cards,
       queues,
     };
   }
 
   /** The driver a fresh probe would pick (for sparse snapshots). */
-  private expectedDriver(q: ApQueue): ApDriver | undefined {
-    return this.drivers.find((d) => d.matches(q) && d.isDefault === this.reserved(q.apid, q.apqi));
+  private expectedDriver(dev: ApDevice): ApDriver | undefined {
+    if (dev.kind === 'card') return this.drivers.find((d) => d.matches(dev));
+    return this.drivers.find((d) => d.matches(dev) && d.isDefault === this.reserved(dev.apid, dev.apqi));
   }
 
   /**
@@ -259,13 +284,14 @@ export class ApBus {
     this.pollThread = s.pollThread;
     this.pollTimeout = BigInt(s.pollTimeout);
     this.scans = BigInt(s.scans);
+    this.driversAutoprobe = s.driversAutoprobe ?? true;
     this.cards.clear();
     this.queues.clear();
-    for (const [apid, type] of this.lpar.adapters) {
+    for (const [apid, type] of [...this.lpar.adapters].sort((a, b) => a[0] - b[0])) {
       if (apid > this.lpar.maxAdapterId) continue;
       const card = new ApCard(apid, cardModel(type));
       this.cards.set(apid, card);
-      card.driver = this.drivers.find((d) => d.matches(card));
+      card.driver = this.expectedDriver(card);
       for (const apqi of this.lpar.usage) {
         if (apqi > this.lpar.maxDomainId) continue;
         const q = new ApQueue(card, apqi);
@@ -277,6 +303,7 @@ export class ApBus {
       const card = this.cards.get(c.apid);
       if (!card) continue;
       Object.assign(card, { config: c.config, chkstop: c.chkstop, online: c.online, requestCount: BigInt(c.requestCount) });
+      if (c.driver !== undefined) card.driver = c.driver === null ? undefined : this.driver(c.driver);
     }
     for (const o of s.queues) {
       const q = this.device(o.apqn);
@@ -292,7 +319,8 @@ function reviveQci(q: QciInfo): QciInfo {
   return { apxa: q.apxa, na: q.na, nd: q.nd, apm: mask(q.apm), aqm: mask(q.aqm), adm: mask(q.adm) };
 }
 
-/** models sysfs_streq-based name lookup: one trailing newline is ignored. */
-function sysfsStreqName(buf: string): string {
-  return buf.endsWith('\n') ? buf.slice(0, -1) : buf;
+/** models bus_find_device_by_name (sysfs_streq): the C string up to a NUL, one trailing newline ignored. */
+export function sysfsStreqName(buf: string): string {
+  const s = cString(buf);
+  return s.endsWith('\n') ? s.slice(0, -1) : s;
 }

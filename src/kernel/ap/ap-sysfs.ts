@@ -6,7 +6,8 @@ import { sscanfInt } from '../../core/kstrtoul.js';
 import { Attr, Dir, Link, relativeTarget, type VfsNode } from '../vfs/node.js';
 import type { Vfs } from '../vfs/vfs.js';
 import type { ApBus } from './ap-bus.js';
-import { apBusAttributes, ueventAttr } from './ap-bus-attrs.js';
+import { checkSyntheticUevent, deviceUeventAttr } from '../vfs/uevent.js';
+import { apBusAttributes } from './ap-bus-attrs.js';
 import type { ApCard, ApDevice, ApQueue } from './ap-device.js';
 import type { ApDriver } from './ap-driver.js';
 
@@ -25,6 +26,14 @@ function computedDir(names: () => Iterable<string>, lookup: (name: string) => Vf
 function requestCountAttr(dev: ApDevice, reset: () => void): Attr {
   return Attr.rw(() => `${dev.requestCount}\n`, reset);
 }
+
+const hexUpper = (v: number, width: number): string => v.toString(16).toUpperCase().padStart(width, '0');
+
+/** dev_uevent's DRIVER= line, present while a driver is bound. */
+const driverEnv = (dev: ApDevice): string => (dev.driver ? `DRIVER=${dev.driver.name}\n` : '');
+
+/** models ap_uevent's MODE= variable. */
+const modeEnv = (card: ApCard): string => `MODE=${card.model.mode === 'CCA' ? 'cca' : card.model.mode === 'EP11' ? 'ep11' : 'accel'}\n`;
 
 function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
   return new Map<string, Attr>([
@@ -60,7 +69,7 @@ function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
       }),
     ],
     ['requestq_count', Attr.ro(() => '0\n')],
-    ['uevent', ueventAttr()],
+    ['uevent', deviceUeventAttr(() => `${driverEnv(card)}DEV_TYPE=${hexUpper(card.model.hwtype, 4)}\nMODALIAS=ap:t${hexUpper(card.model.hwtype, 2)}\n${modeEnv(card)}`)],
   ]);
 }
 
@@ -74,7 +83,7 @@ function queueAttributes(q: ApQueue, modern: boolean): Map<string, Attr> {
     ['requestq_count', Attr.ro(() => '0\n')],
     // models reset_show/reset_store: an idle queue has no reset timer; a write resets it
     ['reset', Attr.rw(() => 'No Reset Timer set.\n', () => void q.zapq())],
-    ['uevent', ueventAttr()],
+    ['uevent', deviceUeventAttr(() => `${driverEnv(q)}${modeEnv(q.card)}`)],
   ]);
   if (modern) attrs.set('ap_functions', Attr.value(`0x${q.card.model.functions.toString(16).toUpperCase().padStart(8, '0')}\n`));
   return attrs;
@@ -114,7 +123,7 @@ export class ApSysfs {
         },
       }),
     );
-    vfs.attach(`${AP_DEVICES_PATH}/uevent`, ueventAttr());
+    vfs.attach(`${AP_DEVICES_PATH}/uevent`, deviceUeventAttr(() => ''));
   }
 
   /** models driver registration in sysfs: bind/unbind/uevent plus one link per bound device. */
@@ -131,7 +140,7 @@ export class ApSysfs {
     );
     node.add('bind', Attr.wo((buf) => bus.bind(drv, buf)));
     node.add('unbind', Attr.wo((buf) => bus.unbind(drv, buf)));
-    node.add('uevent', ueventAttr());
+    node.add('uevent', Attr.wo(checkSyntheticUevent));
     this.vfs.attach(dir, node);
   }
 

@@ -72,7 +72,7 @@ export class LparConfig {
       apxa: this.apxa,
       na: this.na,
       nd: this.nd,
-      adapters: [...this.adapters].map(([id, type]) => ({ id, type })),
+      adapters: [...this.adapters].sort((a, b) => a[0] - b[0]).map(([id, type]) => ({ id, type })),
       usage: this.usage.toHex(),
       control: this.control.toHex(),
     };

@@ -6,6 +6,7 @@ import { kstrtoul, cString } from '../../core/kstrtoul.js';
 import { canonicalUuid, isUuid, UUID_STRING_LEN } from '../../core/uuid.js';
 import type { KernelContext } from '../kernel-context.js';
 import { Attr, Dir } from '../vfs/node.js';
+import { deviceUeventAttr, ueventAttr } from '../vfs/uevent.js';
 import { MdevDevice, type MdevDriver, type MdevParent, type MdevType } from './mdev-device.js';
 
 export const MDEV_BUS_PATH = '/sys/bus/mdev';
@@ -18,13 +19,13 @@ export class MdevCore {
     bus.dir('devices');
     bus.dir('drivers');
     bus.add('drivers_autoprobe', Attr.rw(() => '1\n', () => undefined));
-    bus.add('uevent', Attr.wo(() => undefined));
+    bus.add('uevent', ueventAttr());
   }
 
   /** models mdev_register_driver: /sys/bus/mdev/drivers/<name>. */
   registerDriver(drv: MdevDriver): void {
     const dir = this.ctx.vfs.mkdirp(`${MDEV_BUS_PATH}/drivers/${drv.name}`);
-    dir.add('uevent', Attr.wo(() => undefined));
+    dir.add('uevent', ueventAttr());
   }
 
   /** models mdev_register_parent: the class link and one directory per supported type. */
@@ -83,7 +84,8 @@ export class MdevCore {
     vfs.link(`${mdev.parent.path}/mdev_supported_types/${mdev.type.id}/devices/${mdev.uuid}`, mdev.path);
     vfs.link(`${mdev.path}/mdev_type`, `${mdev.parent.path}/mdev_supported_types/${mdev.type.id}`);
     mdev.dir.add('remove', Attr.wo((rbuf) => this.removeStore(mdev, rbuf)));
-    mdev.dir.add('uevent', Attr.rw(() => `MDEV_TYPE=${mdev.type.id}\n`, () => undefined));
+    // dev_uevent's DRIVER= line, then mdev_uevent's MDEV_TYPE (the type's own name, without the parent prefix)
+    mdev.dir.add('uevent', deviceUeventAttr(() => `DRIVER=${drv.name}\nMDEV_TYPE=${mdev.type.id.slice(mdev.type.id.indexOf('-') + 1)}\n`));
     mdev.dir.dir('power');
     return mdev;
   }

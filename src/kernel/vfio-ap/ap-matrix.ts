@@ -12,16 +12,19 @@ export interface ApMatrix {
   admMax: number;
 }
 
-/** models vfio_ap_matrix_init: limits from QCI with APXA, else 63 adapters and 15 domains. */
+/**
+ * models vfio_ap_matrix_init: QCI's na/nd with APXA (taken as they are, even 0, unlike the
+ * AP bus's ap_max_*_id), else 63 adapters and 15 domains.
+ */
 export function emptyMatrix(info: QciInfo | undefined): ApMatrix {
   const apxa = info?.apxa === true;
   return {
     apm: ApMask.empty(),
     aqm: ApMask.empty(),
     adm: ApMask.empty(),
-    apmMax: apxa ? info.na || 63 : 63,
-    aqmMax: apxa ? info.nd || 15 : 15,
-    admMax: apxa ? info.nd || 15 : 15,
+    apmMax: apxa ? info.na : 63,
+    aqmMax: apxa ? info.nd : 15,
+    admMax: apxa ? info.nd : 15,
   };
 }
 

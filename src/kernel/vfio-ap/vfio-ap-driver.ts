@@ -14,6 +14,7 @@ import type { MdevCore } from '../mdev/mdev-core.js';
 import { MdevDevice, MdevParent, type MdevDriver, type MdevType } from '../mdev/mdev-device.js';
 import type { VfioCore } from '../vfio/vfio-core.js';
 import { Attr } from '../vfs/node.js';
+import { deviceUeventAttr, ueventAttr } from '../vfs/uevent.js';
 import { mdevAttributes } from './mdev-attributes.js';
 import { MatrixMdev, VFIO_AP_MDEV_DRIVER, type MatrixDevState } from './matrix-mdev.js';
 import { VfioApQueue } from './vfio-ap-queue.js';
@@ -112,17 +113,17 @@ export class VfioAp implements MatrixDevState, ApDriver {
     const { vfs } = this.ctx;
     this.info = this.bus.lpar.queryQci();
     const root = vfs.mkdirp('/sys/devices/vfio_ap');
-    root.add('uevent', Attr.rw(() => '', () => undefined));
+    root.add('uevent', deviceUeventAttr(() => ''));
     const matrix = vfs.mkdirp(MATRIX_PATH);
-    matrix.add('uevent', Attr.rw(() => 'DRIVER=vfio_ap\n', () => undefined));
+    matrix.add('uevent', deviceUeventAttr(() => 'DRIVER=vfio_ap\n'));
     matrix.dir('power');
     if (this.modern) matrix.add('features', Attr.value('guest_matrix hotplug ap_config\n'));
     vfs.link(`${MATRIX_PATH}/subsystem`, '/sys/bus/matrix');
     vfs.link(`${MATRIX_PATH}/driver`, '/sys/bus/matrix/drivers/vfio_ap');
     vfs.link('/sys/bus/matrix/devices/matrix', MATRIX_PATH);
     vfs.link('/sys/bus/matrix/drivers/vfio_ap/matrix', MATRIX_PATH);
-    vfs.attach('/sys/bus/matrix/drivers/vfio_ap/uevent', Attr.wo(() => undefined));
-    vfs.attach('/sys/bus/matrix/uevent', Attr.wo(() => undefined));
+    vfs.attach('/sys/bus/matrix/drivers/vfio_ap/uevent', ueventAttr());
+    vfs.attach('/sys/bus/matrix/uevent', ueventAttr());
     this.bus.registerDriver(this);
     apSysfs.publishDriver(this);
     this.mdevCore.registerDriver(this.mdevType.driver);
@@ -262,11 +263,13 @@ export class VfioAp implements MatrixDevState, ApDriver {
 
   /** models vfio_ap_mdev_probe (4.20: vfio_ap_mdev_create with its own instance counter). */
   private probeMdev(mdev: MdevDevice, groupId?: number): MatrixMdev {
-    if (!this.modern && this.list.length >= MAX_ZDEV_ENTRIES_EXT) throw new KernelError('EPERM');
+    if (!this.modern && this.list.length >= this.mdevType.maxInstances) throw new KernelError('EPERM');
     const m = new MatrixMdev(mdev, this);
     const ops = new VfioApDeviceOps(m, this);
     m.vfio = this.vfio.registerEmulatedIommuDevice(mdev.uuid, mdev.path, ops, groupId);
     this.log.dev(this.mdevType.driver.name, mdev.uuid, `Adding to iommu group ${m.vfio.group.id}`);
+    // 4.20: the mdev core's mdev_attach_iommu made the group and said so
+    if (!this.modern) this.log.dev(this.mdevType.driver.name, mdev.uuid, `MDEV: group_id = ${m.vfio.group.id}`);
     this.list.unshift(m);
     this.byUuid.set(mdev.uuid, m);
     return m;
@@ -281,6 +284,8 @@ export class VfioAp implements MatrixDevState, ApDriver {
     if (m.vfio) {
       this.vfio.unregister(m.vfio);
       this.log.dev(this.mdevType.driver.name, mdev.uuid, `Removing from iommu group ${m.vfio.group.id}`);
+      // 4.20: mdev_detach_iommu
+      if (!this.modern) this.log.dev(this.mdevType.driver.name, mdev.uuid, 'MDEV: detaching iommu');
     }
     m.resetQueues();
     for (const q of m.linkedQueues()) q.mdev = undefined;
@@ -315,7 +320,10 @@ export class VfioAp implements MatrixDevState, ApDriver {
         adm: m.matrix.adm.toHex(),
         shadow: { apm: m.shadow.apm.toHex(), aqm: m.shadow.aqm.toHex(), adm: m.shadow.adm.toHex() },
       })),
-      resetStatus: [...this.queues.values()].filter((q) => q.resetStatus !== 0).map((q) => ({ apqn: q.dev.name, rc: q.resetStatus })),
+      resetStatus: [...this.queues.values()]
+        .filter((q) => q.resetStatus !== 0)
+        .sort((a, b) => a.dev.key - b.dev.key)
+        .map((q) => ({ apqn: q.dev.name, rc: q.resetStatus })),
     };
   }
 
@@ -338,11 +346,13 @@ export class VfioAp implements MatrixDevState, ApDriver {
       m.matrix.aqm = ApMask.fromHex(saved.aqm);
       m.matrix.adm = ApMask.fromHex(saved.adm);
       m.shadow = { apm: ApMask.fromHex(saved.shadow.apm), aqm: ApMask.fromHex(saved.shadow.aqm), adm: ApMask.fromHex(saved.shadow.adm) };
-      for (const apid of m.matrix.apm)
-        for (const apqi of m.matrix.aqm) {
-          const q = this.queue(apid, apqi);
-          if (q) q.mdev = m;
-        }
+      // 4.20 never links queues to an mdev; modern links every assigned queue bound to vfio_ap
+      if (this.modern)
+        for (const apid of m.matrix.apm)
+          for (const apqi of m.matrix.aqm) {
+            const q = this.queue(apid, apqi);
+            if (q) q.mdev = m;
+          }
     }
   }
 

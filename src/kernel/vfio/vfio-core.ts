@@ -1,11 +1,15 @@
 // The VFIO core's registry: emulated-IOMMU devices, their groups, /dev/vfio/vfio and
-// /dev/vfio/N. The file operations on those nodes are the ioctl layer's business.
+// /dev/vfio/N. The file operations on those nodes come from the VfioFileFactory
+// (vfio-files.ts), which the host plugs in.
 
 import { KernelError } from '../../core/errno.js';
 import type { KernelContext } from '../kernel-context.js';
-import { CharDevice, type DeviceFile, type OpenContext } from '../vfs/node.js';
+import type { KvmCrypto } from '../kvm/kvm-crypto.js';
+import { CharDevice, type CheckpointRefs, type DeviceFile, type OpenContext } from '../vfs/node.js';
 import { IommuGroups, type IommuGroup } from './iommu-groups.js';
+import { VfioContainer, type VfioContainerSnapshot } from './vfio-container.js';
 import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';
+import { VfioGroup, type VfioEventSink } from './vfio-group.js';
 
 /** The misc device number of /dev/vfio/vfio (10:196) and the first dynamic vfio major. */
 export const VFIO_CONTAINER_MINOR = 196;
@@ -17,10 +21,20 @@ export interface VfioFileFactory {
   openGroup(group: IommuGroup, ctx: OpenContext): DeviceFile;
 }
 
+/** VFIO state a checkpoint keeps: group users and associations, device open counts, containers. */
+export interface VfioSnapshot {
+  containers: ({ id: number } & VfioContainerSnapshot)[];
+  groups: { id: number; opened: boolean; container: number | null; containerUsers: number; kvm: number | null; openCount: number }[];
+}
+
 export class VfioCore {
   readonly iommuGroups: IommuGroups;
   readonly devices = new Map<number, VfioDevice>();
+  /** Live VFIO groups by id (emulated IOMMU groups are singletons: one device each). */
+  readonly groups = new Map<number, VfioGroup>();
   files: VfioFileFactory | undefined;
+  /** Observer of group events (the realize-flow trace). */
+  sink: VfioEventSink | undefined;
 
   constructor(private readonly ctx: KernelContext) {
     this.iommuGroups = new IommuGroups(ctx);
@@ -42,6 +56,10 @@ export class VfioCore {
   registerEmulatedIommuDevice(name: string, devicePath: string, ops: VfioDeviceOps, groupId?: number): VfioDevice {
     const group = this.iommuGroups.alloc(name, devicePath, groupId);
     const dev = new VfioDevice(name, group, ops);
+    const vg = new VfioGroup(group, (event, id, detail) => this.sink?.(event, id, detail));
+    vg.devices.push(dev);
+    dev.vfioGroup = vg;
+    this.groups.set(group.id, vg);
     this.devices.set(group.id, dev);
     this.ctx.vfs.attach(
       `/dev/vfio/${group.id}`,
@@ -50,19 +68,89 @@ export class VfioCore {
     return dev;
   }
 
+  /** The VFIO group behind /dev/vfio/N (ENODEV once it is gone). */
+  group(id: number): VfioGroup {
+    const g = this.groups.get(id);
+    if (!g) throw new KernelError('ENODEV');
+    return g;
+  }
+
   /**
-   * models vfio_unregister_group_dev: while user space holds the device open, ask the
-   * driver to have it released; the twin cannot block, so a device still open is EBUSY.
+   * models vfio_unregister_group_dev. While user space holds the device open the kernel
+   * calls the driver's request op (at once, then every 10 s) and waits; a writer that is
+   * interrupted logs "Device is currently in use, task ... blocked until device is
+   * released" and keeps waiting uninterruptibly.
+   *
+   * Twin: nothing can wait, so request runs twice (the first call and the one 10 s later)
+   * and a user space that reacts (its eventfd read handler runs synchronously) releases the
+   * device in between. If the device is still open after that, the twin logs the kernel's
+   * "blocked" line for the calling task, lets the driver undo its request
+   * (requestAbandoned) and fails the operation with EBUSY, leaving the device registered.
    */
   unregister(dev: VfioDevice): void {
     for (let count = 0; dev.openCount > 0 && count < 2; count++) dev.ops.request(count);
-    if (dev.openCount > 0) throw new KernelError('EBUSY');
+    if (dev.openCount > 0) {
+      const task = this.ctx.vfs.current;
+      const who = task ? `"${task.comm}" (${task.pid})` : '"kworker" (0)';
+      this.ctx.log.dev(dev.ops.driverName ?? 'vfio', dev.name, `Device is currently in use, task ${who} blocked until device is released`);
+      dev.ops.requestAbandoned?.();
+      throw new KernelError('EBUSY');
+    }
     this.ctx.vfs.detach(`/dev/vfio/${dev.group.id}`);
     this.devices.delete(dev.group.id);
+    const vg = dev.vfioGroup;
+    vg.devices.splice(vg.devices.indexOf(dev), 1);
+    if (vg.devices.length === 0) {
+      vg.registered = false;
+      this.groups.delete(dev.group.id);
+    }
     this.iommuGroups.free(dev.group);
   }
 
   deviceInGroup(groupId: number): VfioDevice | undefined {
     return this.devices.get(groupId);
+  }
+
+  // ---- checkpoint / restore -----------------------------------------------------------
+
+  /** Group and device state; containers are named through refs (shared with the fd tables). */
+  snapshot(refs: CheckpointRefs, kvmId: (kvm: KvmCrypto) => number): VfioSnapshot {
+    const groups = [...this.groups.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((g) => ({
+        id: g.id,
+        opened: g.opened,
+        container: g.container ? refs.idOf(g.container) : null,
+        containerUsers: g.containerUsers,
+        kvm: g.kvm ? kvmId(g.kvm) : null,
+        openCount: g.devices[0]?.openCount ?? 0,
+      }));
+    const containers = refs.of(VfioContainer).map(({ id, obj }) => ({ id, ...obj.snapshot() }));
+    return { containers, groups };
+  }
+
+  /** Rebuilds containers and group state; returns the containers by checkpoint id for the fd tables. */
+  restore(s: VfioSnapshot, kvmById: (id: number) => KvmCrypto | undefined): Map<number, VfioContainer> {
+    const containers = new Map<number, VfioContainer>();
+    for (const c of s.containers) containers.set(c.id, VfioContainer.restore(c));
+    for (const saved of s.groups) {
+      const g = this.groups.get(saved.id);
+      if (!g) continue;
+      g.opened = saved.opened;
+      g.containerUsers = saved.containerUsers;
+      g.kvm = saved.kvm === null ? undefined : kvmById(saved.kvm);
+      if (saved.container !== null) {
+        const c = containers.get(saved.container);
+        if (c) {
+          g.container = c;
+          c.groups.add(g);
+        }
+      }
+      const dev = g.devices[0];
+      if (dev) dev.openCount = saved.openCount;
+    }
+    // drivers re-establish what an open device holds (e.g. the 4.20 group notifier)
+    for (const g of this.groups.values()) for (const d of g.devices) if (d.openCount > 0) d.ops.restoreOpen?.(d);
+    return containers;
   }
 }

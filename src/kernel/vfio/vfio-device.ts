@@ -1,22 +1,41 @@
 // A device registered with the VFIO core (vfio_main.c struct vfio_device): the driver's
-// ops, the IOMMU group it lives in, and how many times user space has it open.
+// ops, the IOMMU group it lives in, how many times user space has it open, and the
+// anonymous "[vfio-device]" file GROUP_GET_DEVICE_FD hands out.
 
+import { KernelError } from '../../core/errno.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import type { KvmCrypto } from '../kvm/kvm-crypto.js';
+import type { CheckpointRefs, DeviceFile, FileCheckpoint, Task } from '../vfs/node.js';
 import type { IommuGroup } from './iommu-groups.js';
+import type { VfioGroup } from './vfio-group.js';
 
 /** models struct vfio_device_ops for the calls the twin's drivers implement. */
 export interface VfioDeviceOps {
-  /** open_device: the KVM the group was associated with (KVM-VFIO device), if any. Throws KernelError. */
-  openDevice(kvm: KvmCrypto | undefined): void;
+  /** The device's driver, as dev_* log lines name it (vfio_ap_mdev, or vfio_mdev in 4.20). */
+  readonly driverName?: string;
+  /**
+   * open_device (first open only): the KVM the group was associated with (KVM-VFIO device),
+   * if any. Throws KernelError; the open then fails and nothing stays open.
+   */
+  openDevice(kvm: KvmCrypto | undefined, dev?: VfioDevice): void;
+  /** close_device (last close). */
   closeDevice(): void;
-  ioctl(request: number, arg: IoctlArg): number;
+  /** The device fd's ioctls; task is the caller (for fds passed in the argument, e.g. eventfds). */
+  ioctl(request: number, arg: IoctlArg, task?: Task): number;
   /** The VFIO core asks the driver to have user space release the device (count: attempts so far). */
   request(count: number): void;
+  /** Twin only: unregister could not wait for the release and failed; undo what request did. */
+  requestAbandoned?(): void;
+  /** Twin only: after a restore, re-establish driver-private state of an open device (no side effects). */
+  restoreOpen?(dev: VfioDevice): void;
 }
+
+export const VFIO_DEVICE_CHECKPOINT_KIND = 'vfio-device';
 
 export class VfioDevice {
   openCount = 0;
+  /** The VFIO group (set by the core at registration). */
+  vfioGroup!: VfioGroup;
 
   constructor(
     /** The device name user space asks GROUP_GET_DEVICE_FD for (an mdev's UUID). */
@@ -24,4 +43,41 @@ export class VfioDevice {
     readonly group: IommuGroup,
     readonly ops: VfioDeviceOps,
   ) {}
+
+  /** models vfio_device_open (modern open_count): open_device runs for the first opener only. */
+  open(kvm: KvmCrypto | undefined): void {
+    if (this.openCount === 0) this.ops.openDevice(kvm, this);
+    this.openCount++;
+  }
+
+  /** models vfio_device_close: close_device runs when the last opener goes. */
+  close(): void {
+    if (this.openCount === 0) return;
+    this.openCount--;
+    if (this.openCount === 0) this.ops.closeDevice();
+  }
+}
+
+/** The "[vfio-device]" anon-inode file (vfio_device_fops). */
+export class VfioDeviceFile implements DeviceFile {
+  private released = false;
+
+  constructor(readonly device: VfioDevice) {}
+
+  /** models vfio_device_fops_unl_ioctl: forwarded to the driver. */
+  ioctl(request: number, arg: IoctlArg, task: Task): number {
+    return this.device.ops.ioctl(request, arg, task);
+  }
+
+  checkpoint(_refs: CheckpointRefs): FileCheckpoint {
+    return { kind: VFIO_DEVICE_CHECKPOINT_KIND, id: this.device.group.id };
+  }
+
+  /** models vfio_device_fops_release: close the device, then drop the group's container user. */
+  release(): void {
+    if (this.released) throw new KernelError('EBADF');
+    this.released = true;
+    this.device.close();
+    this.device.vfioGroup.tryDissolveContainer();
+  }
 }

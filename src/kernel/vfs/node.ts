@@ -97,11 +97,64 @@ export class Link {
   }
 }
 
+/**
+ * The calling task (the kernel's `current`): what a driver may do to the caller's file
+ * table, e.g. install a new fd (VFIO_GROUP_GET_DEVICE_FD, KVM_CREATE_VM) or look one up
+ * (fdget for VFIO_GROUP_SET_CONTAINER, eventfd_ctx_fdget for VFIO_DEVICE_SET_IRQS).
+ */
+export interface Task {
+  readonly pid: number;
+  /** The task's comm (at most 15 characters, as TASK_COMM_LEN keeps it). */
+  readonly comm: string;
+  /** models fd_install(get_unused_fd_flags()): the lowest free fd now refers to file. */
+  install(file: DeviceFile, flags: number): number;
+  /** models fdget: the open device file behind fd; EBADF when fd is not open, undefined for non-device files. */
+  fileAt(fd: number): DeviceFile | undefined;
+}
+
+/**
+ * What a file records when the twin is checkpointed: a kind and the id of the kernel
+ * object it refers to. The subsystem that made the file rebuilds it at restore time.
+ */
+export interface FileCheckpoint {
+  kind: string;
+  id: number;
+}
+
+/** Gives each object of a checkpoint a small id, the same id every time it is met. */
+export class CheckpointRefs {
+  private readonly ids = new Map<object, number>();
+  readonly objects: object[] = [];
+
+  idOf(obj: object): number {
+    let id = this.ids.get(obj);
+    if (id === undefined) {
+      id = this.objects.length;
+      this.ids.set(obj, id);
+      this.objects.push(obj);
+    }
+    return id;
+  }
+
+  /** The objects of one class, with their ids, in the order they were first met. */
+  of<T extends object>(cls: abstract new (...args: never[]) => T): { id: number; obj: T }[] {
+    const out: { id: number; obj: T }[] = [];
+    this.objects.forEach((obj, id) => {
+      if (obj instanceof cls) out.push({ id, obj });
+    });
+    return out;
+  }
+}
+
 /** An open character-device file: what a driver's file_operations provide. */
 export interface DeviceFile {
   read?(count: number): Uint8Array;
   write?(data: Uint8Array): number;
-  ioctl?(request: number, arg: import('../syscall-surface.js').IoctlArg): number;
+  ioctl?(request: number, arg: import('../syscall-surface.js').IoctlArg, task: Task): number;
+  /** Poll readiness (the twin's synchronous event loop): the listener runs when the file becomes readable. */
+  setReadListener?(listener: (() => void) | undefined): void;
+  /** For files that survive a twin snapshot (VFIO, KVM, eventfds). */
+  checkpoint?(refs: CheckpointRefs): FileCheckpoint;
   release(): void;
 }
 
@@ -109,6 +162,8 @@ export interface OpenContext {
   flags: number;
   /** The opening process (each QEMU is one), for per-process bookkeeping. */
   pid: number;
+  /** The opening task, for drivers that need its file table. */
+  task?: Task;
 }
 
 export class CharDevice {

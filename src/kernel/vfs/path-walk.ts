@@ -46,11 +46,11 @@ interface Frame {
 
 /**
  * Walks `path` from `root`. The last component's symlink is followed only when `follow`
- * is set (stat vs lstat). A trailing slash demands a directory.
+ * is set (stat vs lstat). Anything after a component, even a trailing slash or `/.`,
+ * demands a directory (link_path_walk's d_can_lookup check), also inside a link body.
  */
 export function walk(root: Dir, path: string, follow: boolean): Resolved {
   if (path === '') throw new KernelError('ENOENT');
-  const mustBeDir = path.endsWith('/');
   // Link targets are pushed as frames instead of splicing arrays: the hot path of resolution.
   const frames: Frame[] = [{ split: cachedSplit(path), at: 0 }];
   const stack: Dir[] = [root];
@@ -75,6 +75,7 @@ export function walk(root: Dir, path: string, follow: boolean): Resolved {
     const node = stack[stack.length - 1]!.lookup(name);
     if (node === undefined) throw new KernelError('ENOENT');
     const isLast = frames.every((f) => f.at > f.split.last);
+    const mustBeDir = isLast && frames.some((f) => f.at < f.split.parts.length);
     if (node.kind === 'link' && (!isLast || follow || mustBeDir)) {
       if (++links > MAXSYMLINKS) throw new KernelError('ELOOP');
       if (node.absolute) {

@@ -3,6 +3,9 @@
 
 import { KernelError } from '../../core/errno.js';
 import {
+  EFD_CLOEXEC,
+  EFD_NONBLOCK,
+  EFD_SEMAPHORE,
   O_ACCMODE,
   O_RDONLY,
   O_RDWR,
@@ -11,7 +14,8 @@ import {
   type Stat,
   type Syscalls,
 } from '../syscall-surface.js';
-import { Attr, type DeviceFile, type VfsNode } from './node.js';
+import { EventFd } from './eventfd.js';
+import { Attr, type CheckpointRefs, type DeviceFile, type FileCheckpoint, type Task, type VfsNode } from './node.js';
 import type { Vfs } from './vfs.js';
 
 /** kernfs hands a store at most one page per write(2). */
@@ -24,6 +28,7 @@ type OpenFile =
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 const bytesOf = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const NON_LATIN1 = /[^\u0000-\u00ff]/;
 
 export function statOf(node: VfsNode): Stat {
   switch (node.kind) {
@@ -38,15 +43,46 @@ export function statOf(node: VfsNode): Stat {
   }
 }
 
-export class Process implements Syscalls {
+/** TASK_COMM_LEN is 16 including the NUL: `qemu-system-s390x` shows as `qemu-system-s39`. */
+export const TASK_COMM_LEN = 16;
+
+/** An open device file as a checkpoint records it. */
+export interface FdCheckpoint {
+  fd: number;
+  flags: number;
+  file: FileCheckpoint;
+}
+
+export class Process implements Syscalls, Task {
   private readonly files = new Map<number, OpenFile>();
+  readonly comm: string;
+  private exited = false;
 
   constructor(
     private readonly vfs: Vfs,
     readonly pid: number,
-  ) {}
+    comm = 'vfioctl',
+    private readonly onExit?: (p: Process) => void,
+  ) {
+    this.comm = comm.slice(0, TASK_COMM_LEN - 1);
+  }
+
+  /** Runs a syscall with this process as the kernel's `current`. */
+  private as<T>(fn: () => T): T {
+    const prev = this.vfs.current;
+    this.vfs.current = this;
+    try {
+      return fn();
+    } finally {
+      this.vfs.current = prev;
+    }
+  }
 
   open(path: string, flags: number): number {
+    return this.as(() => this.doOpen(path, flags));
+  }
+
+  private doOpen(path: string, flags: number): number {
     const { node } = this.vfs.resolve(path, true);
     const access = flags & O_ACCMODE;
     const wantsRead = access === O_RDONLY || access === O_RDWR;
@@ -63,26 +99,80 @@ export class Process implements Syscalls {
         file = { kind: 'attr', node, flags, pos: 0 };
         break;
       case 'chr':
-        file = { kind: 'chr', file: node.open({ flags, pid: this.pid }), flags };
+        file = { kind: 'chr', file: node.open({ flags, pid: this.pid, task: this }), flags };
         break;
       case 'link':
         throw new KernelError('ELOOP');
     }
+    return this.place(file);
+  }
+
+  /** models get_unused_fd_flags + fd_install: the lowest free fd (0-2 are the standard streams). */
+  private place(file: OpenFile): number {
     let fd = 3;
     while (this.files.has(fd)) fd++;
     this.files.set(fd, file);
     return fd;
   }
 
-  close(fd: number): void {
+  /** Task.install: a driver hands the caller a new file (anon inode fds). */
+  install(file: DeviceFile, flags: number): number {
+    return this.place({ kind: 'chr', file, flags });
+  }
+
+  /** Task.fileAt: models fdget; EBADF when fd is not open. */
+  fileAt(fd: number): DeviceFile | undefined {
     const file = this.file(fd);
-    this.files.delete(fd);
-    if (file.kind === 'chr') file.file.release();
+    return file.kind === 'chr' ? file.file : undefined;
+  }
+
+  close(fd: number): void {
+    this.as(() => {
+      const file = this.file(fd);
+      this.files.delete(fd);
+      if (file.kind === 'chr') {
+        file.file.setReadListener?.(undefined);
+        file.file.release();
+      }
+    });
   }
 
   /** Closes every open file, as process exit does. */
   exit(): void {
-    for (const fd of [...this.files.keys()]) this.close(fd);
+    for (const fd of [...this.files.keys()]) if (this.files.has(fd)) this.close(fd);
+    if (!this.exited) {
+      this.exited = true;
+      this.onExit?.(this);
+    }
+  }
+
+  /** models eventfd2(2). */
+  eventfd(initval: number, flags: number): number {
+    if ((flags & ~(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC)) !== 0) throw new KernelError('EINVAL');
+    const ctx = new EventFd(initval, flags);
+    return this.install(ctx.file(), O_RDWR);
+  }
+
+  setReadHandler(fd: number, handler: (() => void) | undefined): void {
+    const file = this.file(fd);
+    if (file.kind !== 'chr' || !file.file.setReadListener) throw new KernelError('EPERM');
+    file.file.setReadListener(handler);
+  }
+
+  /** The device files a checkpoint keeps (sysfs files are transient and are not kept). */
+  checkpointFds(refs: CheckpointRefs): FdCheckpoint[] {
+    const out: FdCheckpoint[] = [];
+    for (const [fd, f] of [...this.files].sort((a, b) => a[0] - b[0])) {
+      if (f.kind !== 'chr' || !f.file.checkpoint) continue;
+      out.push({ fd, flags: f.flags, file: f.file.checkpoint(refs) });
+    }
+    return out;
+  }
+
+  /** Puts a rebuilt file back at its old fd (restore; no open side effects). */
+  restoreFd(fd: number, flags: number, file: DeviceFile): void {
+    if (this.files.has(fd)) throw new KernelError('EBADF', `fd ${fd} already in use`);
+    this.files.set(fd, { kind: 'chr', file, flags });
   }
 
   openFds(): number[] {
@@ -110,9 +200,14 @@ export class Process implements Syscalls {
   }
 
   write(fd: number, data: Uint8Array | string): number {
+    return this.as(() => this.doWrite(fd, data));
+  }
+
+  private doWrite(fd: number, data: Uint8Array | string): number {
     const file = this.file(fd);
     if ((file.flags & O_ACCMODE) === O_RDONLY) throw new KernelError('EBADF');
-    if (typeof data === 'string' && file.kind === 'attr') return this.storeText(file.node, data);
+    // a string is written as its latin1 bytes; the fast path skips the round trip when it is one
+    if (typeof data === 'string' && file.kind === 'attr' && !NON_LATIN1.test(data)) return this.storeText(file.node, data);
     const bytes = typeof data === 'string' ? bytesOf(data) : data;
     switch (file.kind) {
       case 'dir':
@@ -136,7 +231,8 @@ export class Process implements Syscalls {
   ioctl(fd: number, request: number, arg?: IoctlArg): number {
     const file = this.file(fd);
     if (file.kind !== 'chr' || !file.file.ioctl) throw new KernelError('ENOTTY');
-    return file.file.ioctl(request, arg);
+    const dev = file.file;
+    return this.as(() => dev.ioctl!(request, arg, this));
   }
 
   readlink(path: string): string {

@@ -2,7 +2,7 @@
 // subsystems use to publish directories, attributes and sysfs-style relative links.
 
 import { KernelError } from '../../core/errno.js';
-import { Dir, Link, relativeTarget, type VfsNode } from './node.js';
+import { Dir, Link, relativeTarget, type Task, type VfsNode } from './node.js';
 import { walk, type Resolved } from './path-walk.js';
 
 function split(path: string): { parent: string; name: string } {
@@ -12,6 +12,8 @@ function split(path: string): { parent: string; name: string } {
 
 export class Vfs {
   readonly root = new Dir();
+  /** The task whose syscall is running (the kernel's `current`), for log lines that name it. */
+  current: Task | undefined;
 
   resolve(path: string, follow = true): Resolved {
     return walk(this.root, path, follow);
