@@ -13,11 +13,30 @@ function commanderExit(e: CommanderError): number {
   return e.exitCode === 0 ? 0 : EXIT_USAGE;
 }
 
+/**
+ * Splits `[--state FILE] qemu ARGS…`: everything after `qemu` belongs to QEMU verbatim
+ * (`-device`, `-h`, `--device` …), so commander never sees it.
+ */
+export function splitQemuArgv(argv: string[]): { head: string[]; qemuArgv?: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--state') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--state=')) continue;
+    if (arg === 'qemu') return { head: argv.slice(0, i + 1), qemuArgv: argv.slice(i + 1) };
+    return { head: argv };
+  }
+  return { head: argv };
+}
+
 export async function main(argv: string[], io: Io = processIo(), env: Env = process.env): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram({ io, env, setExitCode: (code) => (exitCode = code) });
+  const { head, qemuArgv } = splitQemuArgv(argv);
+  const program = buildProgram({ io, env, qemuArgv: qemuArgv ?? [], setExitCode: (code) => (exitCode = code) });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(head, { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return commanderExit(e);

@@ -17,10 +17,13 @@ import { sysWrite } from './commands/sys-write.js';
 import type { Io } from './io.js';
 import { resolveStatePath, type Env } from './state-path.js';
 import { packageVersion } from './version.js';
+import { vmCommands } from './vm-program.js';
 
 export interface ProgramContext {
   io: Io;
   env: Env;
+  /** The arguments after `qemu`, split off before commander parses (main.ts). */
+  qemuArgv: string[];
   /** Receives the exit code of the command that ran. */
   setExitCode(code: number): void;
 }
@@ -148,6 +151,7 @@ export function buildProgram(ctx: ProgramContext): Command {
     .option('-V, --verbose', 'add PENDING, HWTYPE, QDEPTH, FUNCTIONS and DRIVER; show queues bound to vfio_ap')
     .option('--json', 'print the rows as a JSON array')
     .action((o: { verbose?: boolean; json?: boolean }) => run((io) => apList({ verbose: !!o.verbose, json: !!o.json, state: state() }, io)));
+  vmCommands(program, state, run, ctx.qemuArgv);
   program
     .command('demo')
     .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin")

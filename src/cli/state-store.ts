@@ -9,8 +9,9 @@ import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { isKernelError } from '../core/errno.js';
-import { Host, type HostOptions, type HostSnapshot } from '../kernel/host.js';
+import type { Host, HostOptions } from '../kernel/host.js';
 import { CliError } from './cli-error.js';
+import { Twin, type TwinSnapshot } from './twin.js';
 
 // 50 processes queueing for a lock each holds for a few ms: many short, jittered retries.
 const LOCK_RETRIES = { retries: 600, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true };
@@ -24,7 +25,7 @@ export class NoStateError extends CliError {
 }
 
 interface Loaded {
-  host: Host;
+  twin: Twin;
   /** The snapshot as we serialise it, to tell whether a command changed the twin. */
   json: string;
 }
@@ -45,24 +46,29 @@ export class StateStore {
 
   /** The twin for a read-only command; no lock needed, the file is only ever renamed into place. */
   async load(): Promise<Host> {
-    return (await this.read()).host;
+    return (await this.read()).twin.host;
+  }
+
+  /** The whole twin (host and VMs) for a read-only command. */
+  async loadTwin(): Promise<Twin> {
+    return (await this.read()).twin;
   }
 
   /**
    * Runs `fn` on the twin under the lock and saves the result if the twin changed, also
    * when `fn` fails with a kernel error: the kernel keeps its log lines after a refused write.
    */
-  async update<T>(fn: (host: Host) => T): Promise<T> {
+  async update<T>(fn: (host: Host, twin: Twin) => T): Promise<T> {
     if (!this.exists()) throw new NoStateError(this.path);
     return this.locked(async (guard) => {
-      const { host, json } = await this.read();
+      const { twin, json } = await this.read();
       const saveIfChanged = async (): Promise<void> => {
-        const after = JSON.stringify(host.snapshot());
+        const after = JSON.stringify(twin.snapshot());
         if (after !== json) await this.save(after, guard);
       };
       let result: T;
       try {
-        result = fn(host);
+        result = fn(twin.host, twin);
       } catch (e) {
         if (e instanceof CliError || isKernelError(e)) await saveIfChanged();
         throw e;
@@ -78,7 +84,7 @@ export class StateStore {
     await this.locked(async (guard) => {
       if (this.exists() && !force)
         throw new CliError(`host init: twin state already exists at ${this.path}; use --force to replace it`);
-      await this.save(JSON.stringify(host.snapshot()), guard);
+      await this.save(JSON.stringify(Twin.fromHost(host).snapshot()), guard);
     });
   }
 
@@ -91,9 +97,8 @@ export class StateStore {
       throw e;
     }
     try {
-      const snapshot = JSON.parse(text) as HostSnapshot;
-      const host = Host.restore(snapshot, this.hostOptions);
-      return { host, json: JSON.stringify(host.snapshot()) };
+      const twin = Twin.restore(JSON.parse(text) as TwinSnapshot, this.hostOptions);
+      return { twin, json: JSON.stringify(twin.snapshot()) };
     } catch (e) {
       throw new CliError(`twin state ${this.path} is unreadable: ${(e as Error).message}`);
     }

@@ -222,6 +222,11 @@ export class Runner {
   }
 }
 
+/** Fails the test with msg unless cond holds (cheaper than expect() in hot loops). */
+function check(cond: boolean, msg: () => string): void {
+  if (!cond) throw new Error(`invariant broken: ${msg()}`);
+}
+
 /** The invariants of spec vfio-ap §1.5 and the bookkeeping that keeps them checkable. */
 export function checkInvariants(host: Host, kvms: ReadonlyMap<string, FakeKvm> = new Map()): void {
   const ap = host.vfioAp;
@@ -236,33 +241,33 @@ export function checkInvariants(host: Host, kvms: ReadonlyMap<string, FakeKvm> =
     for (const a of m.matrix.apm)
       for (const d of m.matrix.aqm) {
         const key = apqnKey(a, d);
-        expect(owner.get(key), `${apqnName(a, d)} in ${m.uuid} and ${owner.get(key)}`).toBeUndefined();
+        check(!owner.has(key), () => `${apqnName(a, d)} in ${m.uuid} and ${owner.get(key)}`);
         owner.set(key, m.uuid);
       }
 
   // 2. (modern) no assigned APQN is reserved for the host
-  if (modern) for (const m of mdevs) expect(bus.anyReserved(m.matrix.apm, m.matrix.aqm), `${m.uuid} holds a host-reserved APQN`).toBe(false);
+  if (modern) for (const m of mdevs) check(!bus.anyReserved(m.matrix.apm, m.matrix.aqm), () => `${m.uuid} holds a host-reserved APQN`);
 
   // the driver's copy of the host configuration follows the bus
-  if (modern) expect(qciEquals(ap.info, qci)).toBe(true);
+  if (modern) check(qciEquals(ap.info, qci), () => 'vfio_ap info differs from the QCI');
 
   for (const m of mdevs) {
     // the ENODEV checks keep every assignment within the QCI limits
     const x = m.matrix;
-    expect([x.apm.last() <= x.apmMax, x.aqm.last() <= x.aqmMax, x.adm.last() <= x.admMax], `${m.uuid} within its limits`).toEqual([true, true, true]);
+    check(x.apm.last() <= x.apmMax && x.aqm.last() <= x.aqmMax && x.adm.last() <= x.admMax, () => `${m.uuid} beyond its limits`);
     const s = m.shadow;
     if (!modern || !qci) {
       // 4.20 never filters: the guest gets the matrix; without QCI the shadow stays empty
-      expect([s.apm.isEmpty(), s.aqm.isEmpty(), s.adm.isEmpty()]).toEqual([true, true, true]);
+      check(s.apm.isEmpty() && s.aqm.isEmpty() && s.adm.isEmpty(), () => `${m.uuid} has a shadow`);
     } else {
       // 4. shadow ⊆ matrix ∩ host configuration, and every shadow APQN a linked, passable queue
-      expect(s.apm.andNot(m.matrix.apm.and(qci.apm)).ids(), `${m.uuid} shadow apm`).toEqual([]);
-      expect(s.aqm.andNot(m.matrix.aqm.and(qci.aqm)).ids(), `${m.uuid} shadow aqm`).toEqual([]);
-      expect(s.adm.andNot(m.matrix.adm.and(qci.adm)).ids(), `${m.uuid} shadow adm`).toEqual([]);
+      check(s.apm.andNot(m.matrix.apm.and(qci.apm)).isEmpty(), () => `${m.uuid} shadow apm ${s.apm.ids()}`);
+      check(s.aqm.andNot(m.matrix.aqm.and(qci.aqm)).isEmpty(), () => `${m.uuid} shadow aqm ${s.aqm.ids()}`);
+      check(s.adm.andNot(m.matrix.adm.and(qci.adm)).isEmpty(), () => `${m.uuid} shadow adm ${s.adm.ids()}`);
       for (const a of s.apm)
         for (const d of s.aqm) {
           const q = ap.queue(a, d);
-          expect(q?.mdev === m && q.passable && bus.queue(a, d)?.driver === ap, `${apqnName(a, d)} in the shadow of ${m.uuid}`).toBe(true);
+          check(q?.mdev === m && q.passable && bus.queue(a, d)?.driver === ap, () => `${apqnName(a, d)} in the shadow of ${m.uuid}`);
         }
     }
     // a guest's CRYCB always holds what the driver last decided it should
@@ -275,25 +280,29 @@ export function checkInvariants(host: Host, kvms: ReadonlyMap<string, FakeKvm> =
 
   // queues bound to vfio_ap are linked exactly to the mdev holding their APQN (modern)
   for (const [key, q] of ap.queues) {
-    expect(bus.queues.get(key)?.driver, `vfio_ap queue ${q.dev.name} bound`).toBe(ap);
+    check(bus.queues.get(key)?.driver === ap, () => `vfio_ap queue ${q.dev.name} not bound to vfio_ap`);
     const expected = modern ? mdevs.find((m) => m.matrix.apm.has(q.apid) && m.matrix.aqm.has(q.apqi)) : undefined;
-    expect(q.mdev?.uuid, `link of ${q.dev.name}`).toBe(expected?.uuid);
+    check(q.mdev === expected, () => `${q.dev.name} linked to ${q.mdev?.uuid}, assigned to ${expected?.uuid}`);
   }
   // every bound queue sits with a driver its reservation allows (the AND rule)
   for (const q of bus.queues.values()) {
-    if (q.driver) expect(q.driver.isDefault, `${q.name} bound to ${q.driver.name}`).toBe(bus.reserved(q.apid, q.apqi));
-    expect(ap.queues.has(q.key)).toBe(q.driver === ap);
+    check(!q.driver || q.driver.isDefault === bus.reserved(q.apid, q.apqi), () => `${q.name} bound to ${q.driver?.name}`);
+    check(ap.queues.has(q.key) === (q.driver === ap), () => `${q.name}: vfio_ap queue object`);
   }
   // every mdev shows up at its four paths, with its own IOMMU group
   const p = host.process();
-  const groups = new Set<string>();
-  for (const m of mdevs) {
-    const dir = `${MATRIX}/${m.uuid}`;
-    for (const path of [`/sys/bus/mdev/devices/${m.uuid}`, `${TYPE}/devices/${m.uuid}`]) expect(p.realpath(path)).toBe(dir);
-    groups.add(p.readlink(`${dir}/iommu_group`));
+  try {
+    const groups = new Set<string>();
+    for (const m of mdevs) {
+      const dir = `${MATRIX}/${m.uuid}`;
+      for (const path of [`/sys/bus/mdev/devices/${m.uuid}`, `${TYPE}/devices/${m.uuid}`]) check(p.realpath(path) === dir, () => path);
+      groups.add(p.readlink(`${dir}/iommu_group`));
+    }
+    check(groups.size === mdevs.length, () => 'IOMMU groups shared');
+    expect(p.readdir(`${TYPE}/devices`)).toEqual(mdevs.map((m) => m.uuid).sort());
+  } finally {
+    p.exit();
   }
-  expect(groups.size).toBe(mdevs.length);
-  expect(p.readdir(`${TYPE}/devices`)).toEqual(mdevs.map((m) => m.uuid).sort());
 }
 
 /** Every node under /sys: directory listings, link targets and file contents (or errno). */

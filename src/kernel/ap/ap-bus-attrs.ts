@@ -7,8 +7,6 @@ import { Attr } from '../vfs/node.js';
 import { ueventAttr } from '../vfs/uevent.js';
 import { sysfsStreqName, type ApBus } from './ap-bus.js';
 
-export { ueventAttr } from '../vfs/uevent.js';
-
 export function apBusAttributes(bus: ApBus): Map<string, Attr> {
   const qciMask = (pick: 'apm' | 'aqm' | 'adm') => () => (bus.qci ? `${bus.qci[pick].toHex()}\n` : 'not supported\n');
   return new Map<string, Attr>([

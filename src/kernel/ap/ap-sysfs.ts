@@ -29,7 +29,7 @@ function requestCountAttr(dev: ApDevice, reset: () => void): Attr {
 
 const hexUpper = (v: number, width: number): string => v.toString(16).toUpperCase().padStart(width, '0');
 
-/** dev_uevent's DRIVER= line, present while a driver is bound. */
+/** dev_uevent's DRIVER= line (after DEVTYPE=, before the bus's ap_uevent variables), while a driver is bound. */
 const driverEnv = (dev: ApDevice): string => (dev.driver ? `DRIVER=${dev.driver.name}\n` : '');
 
 /** models ap_uevent's MODE= variable. */
@@ -69,7 +69,7 @@ function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
       }),
     ],
     ['requestq_count', Attr.ro(() => '0\n')],
-    ['uevent', deviceUeventAttr(() => `${driverEnv(card)}DEV_TYPE=${hexUpper(card.model.hwtype, 4)}\nMODALIAS=ap:t${hexUpper(card.model.hwtype, 2)}\n${modeEnv(card)}`)],
+    ['uevent', deviceUeventAttr(() => `DEVTYPE=ap_card\n${driverEnv(card)}DEV_TYPE=${hexUpper(card.model.hwtype, 4)}\nMODALIAS=ap:t${hexUpper(card.model.hwtype, 2)}\n${modeEnv(card)}`)],
   ]);
 }
 
@@ -83,7 +83,7 @@ function queueAttributes(q: ApQueue, modern: boolean): Map<string, Attr> {
     ['requestq_count', Attr.ro(() => '0\n')],
     // models reset_show/reset_store: an idle queue has no reset timer; a write resets it
     ['reset', Attr.rw(() => 'No Reset Timer set.\n', () => void q.zapq())],
-    ['uevent', deviceUeventAttr(() => `${driverEnv(q)}${modeEnv(q.card)}`)],
+    ['uevent', deviceUeventAttr(() => `DEVTYPE=ap_queue\n${driverEnv(q)}${modeEnv(q.card)}`)],
   ]);
   if (modern) attrs.set('ap_functions', Attr.value(`0x${q.card.model.functions.toString(16).toUpperCase().padStart(8, '0')}\n`));
   return attrs;

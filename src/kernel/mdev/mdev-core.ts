@@ -84,8 +84,8 @@ export class MdevCore {
     vfs.link(`${mdev.parent.path}/mdev_supported_types/${mdev.type.id}/devices/${mdev.uuid}`, mdev.path);
     vfs.link(`${mdev.path}/mdev_type`, `${mdev.parent.path}/mdev_supported_types/${mdev.type.id}`);
     mdev.dir.add('remove', Attr.wo((rbuf) => this.removeStore(mdev, rbuf)));
-    // dev_uevent's DRIVER= line, then mdev_uevent's MDEV_TYPE (the type's own name, without the parent prefix)
-    mdev.dir.add('uevent', deviceUeventAttr(() => `DRIVER=${drv.name}\nMDEV_TYPE=${mdev.type.id.slice(mdev.type.id.indexOf('-') + 1)}\n`));
+    // dev_uevent: the DRIVER= line only (the mdev bus has no uevent callback, the device no devt)
+    mdev.dir.add('uevent', deviceUeventAttr(() => `DRIVER=${drv.name}\n`));
     mdev.dir.dir('power');
     return mdev;
   }

@@ -6,6 +6,7 @@ import { apqnName } from '../../core/apqn.js';
 import { KernelError } from '../../core/errno.js';
 import { kstrtoul } from '../../core/kstrtoul.js';
 import type { ApBus } from '../ap/ap-bus.js';
+import { AP_RESPONSE_Q_NOT_AVAIL } from '../ap/ap-device.js';
 import type { QciInfo } from '../ap/qci.js';
 import type { Profile } from '../host-spec.js';
 import type { KvmCrypto } from '../kvm/kvm-crypto.js';
@@ -345,11 +346,17 @@ export class MatrixMdev {
       }
   }
 
-  /** models vfio_ap_mdev_reset_queues: ZAPQ every linked queue; true when all answered 00. */
-  resetQueues(): boolean {
-    let ok = true;
-    for (const q of this.linkedQueues()) if (q.reset() !== 0) ok = false;
-    return ok;
+  /** models vfio_ap_mdev_reset_queues: ZAPQ each queue and return the response codes. */
+  resetQueues(): number[] {
+    if (this.modern) return this.linkedQueues().map((q) => q.reset());
+    // 4.20 links no queues: it resets every APQN of the matrix, bound to vfio_ap or not
+    const codes: number[] = [];
+    for (const apid of this.matrix.apm.truncate(this.matrix.apmMax))
+      for (const apqi of this.matrix.aqm.truncate(this.matrix.aqmMax)) {
+        const q = this.dev.queue(apid, apqi);
+        codes.push(q ? q.reset() : (this.dev.bus.queue(apid, apqi)?.zapq() ?? AP_RESPONSE_Q_NOT_AVAIL));
+      }
+    return codes;
   }
 
   /** The masks a guest gets: the filtered shadow (modern) or the raw matrix (legacy). */

@@ -140,31 +140,20 @@ export class VfioApDeviceOps implements VfioDeviceOps {
     this.mdev.kvm = undefined;
   }
 
-  /** Resets the mdev's queues; returns the errno name VFIO_DEVICE_RESET reports, if any. */
-  private resetQueues(): 'EIO' | 'EBUSY' | undefined {
-    if (this.modern) return this.mdev.resetQueues() ? undefined : 'EIO';
-    return this.resetQueuesLegacy();
-  }
-
   /**
-   * models the ≤5.x vfio_ap_mdev_reset_queues: ZAPQ every APQN of the matrix and go on after
-   * a failure. A queue that is not available, deconfigured or checkstopped → EBUSY; any
-   * other non-zero response code → EIO (spec vfio-ap §3.8). The twin's ZAPQ never answers
-   * "busy" or "reset in progress", so the 20 ms retry is not modelled.
+   * The errno VFIO_DEVICE_RESET reports for the reset's response codes: modern EIO for any
+   * non-zero code; ≤5.x EBUSY for a queue not available, deconfigured or checkstopped and
+   * EIO for anything else (spec vfio-ap §3.8). The twin's ZAPQ never answers busy, so the
+   * 20 ms retry is not modelled.
    */
-  private resetQueuesLegacy(): 'EIO' | 'EBUSY' | undefined {
+  private resetQueues(): 'EIO' | 'EBUSY' | undefined {
     let rc: 'EIO' | 'EBUSY' | undefined;
-    const { matrix } = this.mdev;
-    for (const apid of matrix.apm.truncate(matrix.apmMax))
-      for (const apqi of matrix.aqm.truncate(matrix.aqmMax)) {
-        const q = this.dev.queue(apid, apqi);
-        let code: number;
-        if (q) code = q.reset();
-        else code = this.dev.bus.queue(apid, apqi)?.zapq() ?? AP_RESPONSE_Q_NOT_AVAIL;
-        if (code === AP_RESPONSE_NORMAL) continue;
-        if (code === AP_RESPONSE_Q_NOT_AVAIL || code === AP_RESPONSE_DECONFIGURED || code === AP_RESPONSE_CHECKSTOPPED) rc = 'EBUSY';
-        else rc = 'EIO';
-      }
+    for (const code of this.mdev.resetQueues()) {
+      if (code === AP_RESPONSE_NORMAL) continue;
+      if (this.modern) return 'EIO';
+      if (code === AP_RESPONSE_Q_NOT_AVAIL || code === AP_RESPONSE_DECONFIGURED || code === AP_RESPONSE_CHECKSTOPPED) rc = 'EBUSY';
+      else rc = 'EIO';
+    }
     return rc;
   }
 

@@ -143,9 +143,9 @@ describe('cards and queues', () => {
     expect(sh.cat('/sys/devices/ap/card05/type')).toBe('CEX5C\n');
     expect(sh.cat('/sys/devices/ap/card06/type')).toBe('CEX5A\n');
     expect(sh.cat('/sys/devices/ap/card05/modalias')).toBe('ap:t0B\n');
-    expect(sh.cat('/sys/devices/ap/card05/uevent')).toBe('DRIVER=cex4card\nDEV_TYPE=000B\nMODALIAS=ap:t0B\nMODE=cca\n');
-    expect(sh.cat('/sys/devices/ap/card05/05.0004/uevent')).toBe('DRIVER=cex4queue\nMODE=cca\n');
-    expect(sh.cat('/sys/devices/ap/card06/06.0004/uevent')).toBe('DRIVER=cex4queue\nMODE=accel\n');
+    expect(sh.cat('/sys/devices/ap/card05/uevent')).toBe('DEVTYPE=ap_card\nDRIVER=cex4card\nDEV_TYPE=000B\nMODALIAS=ap:t0B\nMODE=cca\n');
+    expect(sh.cat('/sys/devices/ap/card05/05.0004/uevent')).toBe('DEVTYPE=ap_queue\nDRIVER=cex4queue\nMODE=cca\n');
+    expect(sh.cat('/sys/devices/ap/card06/06.0004/uevent')).toBe('DEVTYPE=ap_queue\nDRIVER=cex4queue\nMODE=accel\n');
     expect(sh.cat('/sys/devices/ap/card05/ap_functions')).toMatch(/^0x[0-9A-F]{8}\n$/);
     expect(sh.cat('/sys/devices/ap/card05/05.0004/online')).toBe('1\n');
     expect(sh.readlink('/sys/devices/ap/card05/driver')).toBe('../../../bus/ap/drivers/cex4card');

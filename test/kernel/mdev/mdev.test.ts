@@ -123,7 +123,7 @@ describe('create', () => {
     expect(sh.realpath(`${paths[2]}/subsystem`)).toBe('/sys/bus/mdev');
     expect(sh.realpath(`${paths[1]}/mdev_type/devices/${UUID1}/matrix`)).toBe(`${dir}/matrix`);
     expect(sh.sys.stat('/dev/vfio/0')).toMatchObject({ kind: 'chr' });
-    expect(sh.cat(`${dir}/uevent`)).toBe('DRIVER=vfio_ap_mdev\nMDEV_TYPE=passthrough\n');
+    expect(sh.cat(`${dir}/uevent`)).toBe('DRIVER=vfio_ap_mdev\n');
     expect(sh.ls(dir)).toEqual([
       'ap_config',
       'assign_adapter',

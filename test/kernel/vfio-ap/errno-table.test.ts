@@ -55,6 +55,17 @@ describe.each(['modern', 'legacy'] as const)('%s: parse errors and ids above the
     expect(sh.echo('40', `${dir}/assign_control_domain`)).toBe(3);
   });
 
+  it('QCI na/nd of 0 with APXA: the AP bus falls back to 63/15, vfio_ap takes them as they are', () => {
+    const sh = bootSpec({ profile, maxAdapter: 0, maxDomain: 0, adapters: [{ id: 0, type: 'CEX5C' }], usageDomains: [0] });
+    expect(sh.cat(`${AP}/ap_max_adapter_id`)).toBe('63\n');
+    expect(sh.cat(`${AP}/ap_max_domain_id`)).toBe('15\n');
+    const dir = sh.mdev(UUID1);
+    refused(sh, '1', `${dir}/unassign_adapter`, 'ENODEV');
+    refused(sh, '1', `${dir}/unassign_domain`, 'ENODEV');
+    refused(sh, '1', `${dir}/assign_control_domain`, 'ENODEV');
+    expect(sh.echo('0', `${dir}/assign_control_domain`)).toBe(2);
+  });
+
   it('octal and hex are numbers too', () => {
     const { sh, dir } = docWithMdev(profile);
     expect(sh.echo('05', `${dir}/assign_adapter`)).toBe(3);

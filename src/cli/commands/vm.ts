@@ -1,0 +1,167 @@
+// `vfioctl vm list|stop|reset|monitor` and the glue between the twin host and the VMM:
+// the VmHost adapter (processes, and the machine under a guest), snapshotVms/restoreVms
+// for the state file.
+
+import { apqnKey } from '../../core/apqn.js';
+import type { Host } from '../../kernel/host.js';
+import { cardModel } from '../../kernel/ap/card-type.js';
+import { KvmVmFile } from '../../kernel/kvm/kvm.js';
+import type { Process } from '../../kernel/vfs/process.js';
+import type { CrycbView, GuestMachine, HardwareTapq } from '../../guest/guest-machine.js';
+import { VmManager, type Vm, type VmHost, type VmProcess, type VmsSnapshot } from '../../vmm/vm.js';
+import type { Io } from '../io.js';
+
+// AP response codes the hardware answers TAPQ with (ap_bus.h).
+const AP_RESPONSE_NORMAL = 0x00;
+const AP_RESPONSE_Q_NOT_AVAIL = 0x01;
+const AP_RESPONSE_DECONFIGURED = 0x03;
+const AP_RESPONSE_CHECKSTOPPED = 0x04;
+
+/** What every VM command receives: the twin's VMs, restored with the host. */
+export interface VmCommandContext {
+  vms: VmManager;
+}
+
+/** The twin host's processes, including those a restore brought back (by pid). */
+interface HostWithProcesses {
+  process(comm?: string): Process;
+  /** A process the kernel checkpoint restored, if the host keeps them. */
+  restoredProcess?(pid: number): Process | undefined;
+  processes?: ReadonlyMap<number, Process>;
+}
+
+/**
+ * The machine under a guest: the SIE reads the VM's CRYCB (the KVM object behind the QEMU
+ * process's VM fd) and the AP hardware answers TAPQ from the LPAR configuration and the
+ * adapters' state. This is hardware, not a syscall: the guest model gets it injected.
+ */
+export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefined): GuestMachine {
+  const kvmOf = (): KvmVmFile['kvm'] | undefined => {
+    if (vmFd === undefined) return undefined;
+    try {
+      const file = (proc as unknown as Process).fileAt(vmFd);
+      return file instanceof KvmVmFile ? file.kvm : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    crycb(): CrycbView | undefined {
+      const kvm = kvmOf();
+      if (!kvm || kvm.destroyed) return undefined;
+      const m = kvm.crycb.masks();
+      return { format: kvm.crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
+    },
+    tapq(apid: number, apqi: number): HardwareTapq {
+      const type = host.lpar.adapters.get(apid);
+      if (type === undefined || !host.lpar.usage.has(apqi)) return { rc: AP_RESPONSE_Q_NOT_AVAIL, at: 0, fac: 0, qd: 0 };
+      const card = host.bus.cards.get(apid);
+      const q = host.bus.queues.get(apqnKey(apid, apqi));
+      const model = card?.model ?? cardModel(type);
+      let rc = AP_RESPONSE_NORMAL;
+      if (card && !card.config) rc = AP_RESPONSE_DECONFIGURED;
+      else if (card?.chkstop || q?.chkstop) rc = AP_RESPONSE_CHECKSTOPPED;
+      return { rc, at: model.hwtype, fac: model.functions, qd: model.depth };
+    },
+    qciLimits() {
+      return { apxa: host.lpar.qci && host.lpar.apxa, na: host.lpar.na, nd: host.lpar.nd };
+    },
+  };
+}
+
+/** The VmHost of a twin host: the profile decides the QEMU release. */
+export function hostVmAdapter(host: Host): VmHost {
+  const h = host as unknown as HostWithProcesses;
+  return {
+    profile: host.profile,
+    spawn: (comm) => h.process(comm),
+    restoredProcess: (pid) => h.restoredProcess?.(pid) ?? h.processes?.get(pid),
+    machine: (proc, vmFd) => hostMachine(host, proc, vmFd),
+  };
+}
+
+/** The VMs' part of the state file. */
+export function snapshotVms(vms: VmManager): VmsSnapshot {
+  return vms.snapshot();
+}
+
+/**
+ * Rebuilds the VMs over a host restored from the same state file. Call it right after
+ * Host.restore, before any command touches the kernel: the request and config-change
+ * handlers must be armed when a host operation signals them.
+ */
+export function restoreVms(host: Host, snap: VmsSnapshot | undefined): VmManager {
+  return VmManager.restore(hostVmAdapter(host), snap);
+}
+
+function findVm(ctx: VmCommandContext, id: string, io: Io): Vm | undefined {
+  const vm = ctx.vms.get(id);
+  if (!vm) io.stderr.write(`vfioctl: no VM '${id}' is running\n`);
+  return vm;
+}
+
+/** One row per VM; `--json` gives the full record. */
+export function vmList(args: { json?: boolean }, io: Io, ctx: VmCommandContext): number {
+  const vms = ctx.vms.list();
+  if (args.json) {
+    const rows = vms.map((vm) => ({
+      id: vm.id,
+      pid: vm.proc.pid,
+      status: vm.status,
+      profile: vm.profile,
+      machine: vm.machineType,
+      accel: vm.accel,
+      cpu: { model: vm.cpu.def.name, features: [...vm.cpu.features].sort() },
+      argv: [...vm.argv],
+      devices: vm.vfioApDevices().map((d) => ({
+        type: d.typeName,
+        id: d.id ?? null,
+        sysfsdev: d.sysfsdev ?? null,
+        name: d.vdev.name,
+        group: d.vdev.group?.groupId ?? null,
+      })),
+      crycb: (() => {
+        const c = vm.crycb();
+        return { format: c.format, apm: c.apm.toHex(), aqm: c.aqm.toHex(), adm: c.adm.toHex() };
+      })(),
+    }));
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const table = [['ID', 'PID', 'STATUS', 'MACHINE', 'ACCEL', 'CPU', 'DEVICES']];
+  for (const vm of vms) {
+    const devices = vm.vfioApDevices().map((d) => `${d.typeName}${d.id ? `(${d.id})` : ''}:${d.vdev.name}`);
+    table.push([vm.id, String(vm.proc.pid), vm.status, vm.machineType, vm.accel, vm.cpu.def.name, devices.join(',') || '-']);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table) io.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
+  return 0;
+}
+
+/** The QEMU process exits: the kernel closes its files (the CRYCB is cleared, the queues reset). */
+export function vmStop(args: { id: string }, io: Io, ctx: VmCommandContext): number {
+  const vm = findVm(ctx, args.id, io);
+  if (!vm) return 1;
+  vm.exit();
+  return 0;
+}
+
+/** A system reset (QEMU's system_reset): every device is reset, the guest reboots. */
+export function vmReset(args: { id: string }, io: Io, ctx: VmCommandContext): number {
+  const vm = findVm(ctx, args.id, io);
+  if (!vm) return 1;
+  vm.systemReset();
+  io.stderr.write(vm.takeStderr());
+  return 0;
+}
+
+/** One HMP command; prints the monitor's output. Exit 1 when the command reported an error. */
+export function vmMonitor(args: { id: string; command: string }, io: Io, ctx: VmCommandContext): number {
+  const vm = findVm(ctx, args.id, io);
+  if (!vm) return 1;
+  const r = vm.monitor(args.command);
+  io.stdout.write(r.output);
+  io.stderr.write(vm.takeStderr());
+  return r.error ? 1 : 0;
+}
+
