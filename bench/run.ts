@@ -1,8 +1,13 @@
 // `npm run bench`: every figure printed with its ratio against a baseline measured in this run.
 
 import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.bench.js';
+import { benchHotplug, benchStartStopLeak, benchVmStart } from './vmm.bench.js';
 
 console.log('# host twin (issue 2)');
 benchBoot();
 benchAssignDomain();
 benchPathResolution();
+console.log('# VFIO, KVM and the QEMU model (issue 3)');
+benchVmStart();
+benchHotplug();
+benchStartStopLeak();

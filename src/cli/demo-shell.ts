@@ -7,7 +7,11 @@ import type { Syscalls } from '../kernel/syscall-surface.js';
 import { formatLszcrypt, lszcryptTable } from '../manage/lszcrypt.js';
 import { readBytes, writeBytes } from '../manage/syscall-io.js';
 import { syscallsReader } from '../manage/sysfs-reader.js';
-import type { Writer } from './io.js';
+import type { VmManager } from '../vmm/vm.js';
+import { guestCrycb, guestLszcrypt } from './commands/guest.js';
+import { trace } from './commands/trace.js';
+import { restoreVms, vmMonitor, vmStop } from './commands/vm.js';
+import type { Io, Writer } from './io.js';
 
 /** A clock that moves only when the script says so, so the demo's dmesg is reproducible. */
 export class StepClock {
@@ -81,6 +85,50 @@ export class DemoShell {
   lszcrypt(verbose: boolean): void {
     this.prompt(verbose ? 'lszcrypt -V' : 'lszcrypt');
     this.out.write(formatLszcrypt(lszcryptTable(syscallsReader(this.sys), { verbose })));
+  }
+
+  /** `qemu-system-s390x ARGS &`: prints QEMU's own output (warnings, errors). */
+  qemu(argv: string[]): boolean {
+    this.prompt(`qemu-system-s390x ${argv.join(' ')} &`);
+    const r = this.vms.start(argv);
+    this.out.write(r.stderr);
+    return r.exitCode === 0;
+  }
+
+  /** What the guest OS of a VM sees, as its root would type it inside the guest. */
+  inGuest(id: string, what: 'lszcrypt' | 'crycb'): void {
+    this.out.write(`${id}# ${what === 'lszcrypt' ? 'lszcrypt' : 'vfioctl guest crycb   (the CRYCB the machine reads)'}\n`);
+    if (what === 'lszcrypt') guestLszcrypt({ id }, this.io, { vms: this.vms });
+    else guestCrycb({ id }, this.io, { vms: this.vms });
+  }
+
+  /** An HMP command in the VM's monitor. */
+  monitor(id: string, command: string): void {
+    this.out.write(`(qemu) ${command}\n`);
+    vmMonitor({ id, command }, this.io, { vms: this.vms });
+  }
+
+  /** The QEMU process of a VM exits. */
+  stopVm(id: string): void {
+    this.prompt(`kill $(pidof qemu-system-s390x)   # ${id}`);
+    vmStop({ id }, this.io, { vms: this.vms });
+  }
+
+  /** The realize trace of a VM: the seed's sequence, event by event. */
+  trace(id: string): void {
+    this.prompt(`vfioctl trace --vm ${id}`);
+    trace({ vm: id }, this.io, { vms: this.vms });
+  }
+
+  private vmsOnce: VmManager | undefined;
+
+  private get vms(): VmManager {
+    this.vmsOnce ??= restoreVms(this.host, undefined);
+    return this.vmsOnce;
+  }
+
+  private get io(): Io {
+    return { stdout: this.out, stderr: this.out };
   }
 
   private prompt(command: string): void {

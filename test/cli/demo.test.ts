@@ -21,6 +21,17 @@ describe('vfioctl demo', () => {
       `$ readlink ${m}/iommu_group\n../../../../kernel/iommu_groups/0\n`,
       `$ echo 5 > /sys/devices/vfio_ap/matrix/${DEMO_UUID_2}/assign_adapter\nbash: echo: write error: Address already in use\n# write(2) failed with EADDRINUSE\n`,
       `vfio_ap_mdev ${DEMO_UUID_2}: Userspace may not assign queue 05.00ab to mdev: already assigned to ${DEMO_UUID}\n`,
+      // the guest part: realize programs the CRYCB, the guest sees exactly its matrix
+      'open_device: vfio_ap_mdev_open_device took the KVM of group 0\n',
+      '$ cat /sys/devices/ap/card05/05.0004/status\nin use\n',
+      'APM 0x0400000000000000000000000000000000000000000000000000000000000000\n',
+      "No 'ap-bus' bus found for device 'vfio-ap'\n",
+      'failed to open /dev/vfio/0: Device or resource busy\n',
+      `$ echo 6 > ${m}/assign_adapter\n`,
+      '06.00ab  CEX5A Accelerator online            0\n',
+      '(qemu) device_del hostdev0\n',
+      'APM 0x0000000000000000000000000000000000000000000000000000000000000000\n',
+      '$ cat /sys/devices/ap/card05/05.0004/status\nassigned\n',
     ];
     let at = 0;
     for (const step of steps) {

@@ -71,10 +71,36 @@ function conflicts(sh: DemoShell): void {
   sh.dmesgTail(1);
 }
 
+function guest(sh: DemoShell): void {
+  const m = mdevDir(DEMO_UUID);
+  sh.heading('7. Start a guest with the mediated device');
+  sh.note('Realizing vfio-ap opens the mdev\'s IOMMU group; the driver then programs the guest\'s CRYCB.');
+  sh.qemu(['-machine', 's390-ccw-virtio', '-cpu', 'host,ap=on,apqci=on,apft=on,apqi=on', '-nodefaults', '-nographic', '-name', 'guest1', '-device', `vfio-ap,sysfsdev=${m},id=hostdev0`]);
+  sh.trace('guest1');
+  sh.cat('/sys/devices/ap/card05/05.0004/status');
+  sh.inGuest('guest1', 'crycb');
+  sh.inGuest('guest1', 'lszcrypt');
+  sh.heading('8. One vfio-ap device per guest, one guest per mdev');
+  sh.note('The ap-bus takes a single device, so a second -device vfio-ap finds no bus:');
+  const m2 = mdevDir(DEMO_UUID_2);
+  sh.qemu(['-cpu', 'host,ap=on,apqci=on,apft=on', '-device', `vfio-ap,sysfsdev=${m2}`, '-device', `vfio-ap,sysfsdev=${m2}`]);
+  sh.note("And a second guest cannot open an mdev's IOMMU group while guest1 holds it:");
+  sh.qemu(['-cpu', 'host,ap=on,apqci=on,apft=on', '-device', `vfio-ap,sysfsdev=/sys/bus/mdev/devices/${DEMO_UUID}`]);
+  sh.heading('9. Hot plug: assign adapter 6 while the guest runs');
+  sh.echo('6', `${m}/assign_adapter`);
+  sh.note('The driver pushes the new shadow into the CRYCB and signals QEMU, which tells the guest at once:');
+  sh.inGuest('guest1', 'lszcrypt');
+  sh.heading('10. Unplug the device and stop the guest');
+  sh.monitor('guest1', 'device_del hostdev0');
+  sh.inGuest('guest1', 'crycb');
+  sh.stopVm('guest1');
+  sh.note('Closing the device cleared the CRYCB and reset the queues; they are only assigned now:');
+  sh.cat('/sys/devices/ap/card05/05.0004/status');
+}
+
 function outro(sh: DemoShell): void {
   sh.heading('Next');
-  sh.note(`A guest gets the device with: -device vfio-ap,sysfsdev=${mdevDir(DEMO_UUID)}`);
-  sh.note("Try it on your own twin: vfioctl host init, then vfioctl sys write/read and 'vfioctl --help'.");
+  sh.note("Try it on your own twin: vfioctl host init, then vfioctl sys write/read, vfioctl qemu … and 'vfioctl --help'.");
 }
 
 export async function demo(_opts: object, io: Io): Promise<number> {
@@ -84,6 +110,7 @@ export async function demo(_opts: object, io: Io): Promise<number> {
   reserve(sh);
   createAndAssign(sh);
   conflicts(sh);
+  guest(sh);
   outro(sh);
   return 0;
 }

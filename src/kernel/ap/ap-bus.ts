@@ -163,33 +163,37 @@ export class ApBus {
     this.qci = next;
     if (changed && prev && next) for (const drv of this.drivers) drv.onConfigChanged?.(next, prev);
     this.selectDomain();
-    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid);
+    const domains = this.lpar.usage.truncate(this.lpar.maxDomainId).ids();
+    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid, domains);
     if (changed && prev && next) for (const drv of this.drivers) drv.onScanComplete?.(next, prev);
     this.scans++;
   }
 
-  private scanAdapter(apid: number): void {
+  /** models ap_scan_adapter; `domains` are the configured usage domains, ascending. */
+  private scanAdapter(apid: number, domains: readonly number[]): void {
     const type = apid <= this.lpar.maxAdapterId ? this.lpar.adapters.get(apid) : undefined;
     let card = this.cards.get(apid);
     if (type === undefined) {
       if (card) this.removeCard(card);
       return;
     }
-    if (!card) {
+    if (card) {
+      // an existing card may have queues in domains that left the configuration
+      for (let apqi = 0; apqi <= 255; apqi++) {
+        const q = this.queues.get(apqnKey(apid, apqi));
+        if (q && !(apqi <= this.lpar.maxDomainId && this.lpar.usage.has(apqi))) this.removeQueue(q);
+      }
+    } else {
       card = new ApCard(apid, cardModel(type));
       this.cards.set(apid, card);
       if (this.driversAutoprobe) this.probe(card);
     }
-    for (let apqi = 0; apqi <= 255; apqi++) {
+    for (const apqi of domains) {
       const key = apqnKey(apid, apqi);
-      const q = this.queues.get(key);
-      const configured = apqi <= this.lpar.maxDomainId && this.lpar.usage.has(apqi);
-      if (!configured && q) this.removeQueue(q);
-      if (configured && !q) {
-        const nq = new ApQueue(card, apqi);
-        this.queues.set(key, nq);
-        if (this.driversAutoprobe) this.probe(nq);
-      }
+      if (this.queues.has(key)) continue;
+      const q = new ApQueue(card, apqi);
+      this.queues.set(key, q);
+      if (this.driversAutoprobe) this.probe(q);
     }
   }
 
