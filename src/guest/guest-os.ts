@@ -5,6 +5,7 @@
 // device). The view is what the last scan found: it changes at the next scan (forced with
 // `rescan`, periodic in real life) or at once on an AP config-change event.
 
+import { AP_FUNC_ACCEL, AP_FUNC_COPRO, AP_FUNC_EP11 } from '../core/ap-functions.js';
 import { ApMask } from '../core/ap-mask.js';
 import { apqnKey, type ApqnKey } from '../core/apqn.js';
 import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, type GuestCpu } from './ap-insn.js';
@@ -14,9 +15,6 @@ const AP_DEVICE_TYPE_CEX4 = 10;
 const AP_DEVICE_TYPE_CEX8 = 14;
 
 // ap_functions bits that decide zcrypt's card type suffix.
-const AP_FUNC_COPRO = 0x1000_0000;
-const AP_FUNC_ACCEL = 0x0800_0000;
-const AP_FUNC_EP11 = 0x0400_0000;
 
 export interface GuestCard {
   apid: number;

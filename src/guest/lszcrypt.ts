@@ -2,6 +2,7 @@
 // util_rec "wide" format): the guest's zcrypt binds cex4card/cex4queue to every card and
 // queue its AP bus found, so every device is online and listed.
 
+import { apFunctionLetters, apModeName } from '../core/ap-functions.js';
 import type { GuestApView, GuestCard } from './guest-os.js';
 
 interface Column {
@@ -27,20 +28,6 @@ const VERBOSE_COLUMNS: Column[] = [
   { key: 'driver', header: 'DRIVER', width: 11, align: 'left' },
 ];
 
-/** lszcrypt's fac_bits (ecosystem spec §2.1): S M C D A X N H F R for 0x80000000 .. 0x00400000. */
-const FAC_BITS: [number, string][] = [
-  [0x8000_0000, 'S'],
-  [0x4000_0000, 'M'],
-  [0x2000_0000, 'C'],
-  [0x1000_0000, 'D'],
-  [0x0800_0000, 'A'],
-  [0x0400_0000, 'X'],
-  [0x0200_0000, 'N'],
-  [0x0100_0000, 'H'],
-  [0x0080_0000, 'F'],
-  [0x0040_0000, 'R'],
-];
-
 function pad(text: string, c: Column): string {
   return c.align === 'left' ? text.padEnd(c.width) : text.padStart(c.width);
 }
@@ -54,16 +41,7 @@ function header(columns: Column[]): string {
   return `${columns.map((c) => pad(c.header, c)).join(' ')}\n${'-'.repeat(width)}\n`;
 }
 
-function mode(functions: number): string {
-  if (functions & 0x1000_0000) return 'CCA-Coproc';
-  if (functions & 0x0800_0000) return 'Accelerator';
-  if (functions & 0x0400_0000) return 'EP11-Coproc';
-  return 'Unknown';
-}
 
-function facility(functions: number): string {
-  return FAC_BITS.map(([mask, c]) => (functions & mask ? c : '-')).join('');
-}
 
 /** Status by lszcrypt's precedence: deconfig, chkstop, then online (zcrypt binds everything). */
 function status(card: GuestCard, apqi?: number): string {
@@ -90,14 +68,14 @@ export function lszcrypt(view: GuestApView, verbose: boolean): LszcryptResult {
   for (const card of cards) {
     const base = {
       type: card.type,
-      mode: mode(card.functions),
+      mode: apModeName(card.functions),
       status: status(card),
       requests: card.deconfigured ? '-' : '0',
       pending: card.deconfigured ? '-' : '0',
       hwtype: String(card.hwtype),
       // "%02d" of the depth, as the host's lszcrypt (src/manage/lszcrypt.ts) prints it
       depth: String(card.depth).padStart(2, '0'),
-      facility: facility(card.functions),
+      facility: apFunctionLetters(card.functions),
     };
     const cardId = card.apid.toString(16).padStart(2, '0');
     out += row(columns, { ...base, card: cardId, driver: 'cex4card' });

@@ -1,6 +1,7 @@
 // lszcrypt's device table (s390-tools zconf/zcrypt/lszcrypt.c, ecosystem spec §2.1),
 // computed only from sysfs reads so it works on the twin, an exported tree or a real /sys.
 
+import { apFunctionLetters, apModeName } from '../core/ap-functions.js';
 import { isDir, readLine, type SysfsReader } from './sysfs-reader.js';
 import { recHeader, recRow, type RecColumn } from './util-rec.js';
 
@@ -51,22 +52,6 @@ const VERBOSE_COLUMNS: RecColumn<LszcryptField>[] = [
 ];
 const SESTAT_COLUMN: RecColumn<LszcryptField> = { key: 'sestat', header: 'SESTAT', width: 11, align: 'left' };
 
-const MASK_COPRO = 0x1000_0000;
-const MASK_ACCEL = 0x0800_0000;
-const MASK_EP11 = 0x0400_0000;
-// FUNCTIONS letters, one per ap_functions bit from 0x80000000 down (fac_bits[]).
-const FAC_BITS: readonly [number, string][] = [
-  [0x8000_0000, 'S'],
-  [0x4000_0000, 'M'],
-  [0x2000_0000, 'C'],
-  [0x1000_0000, 'D'],
-  [0x0800_0000, 'A'],
-  [0x0400_0000, 'X'],
-  [0x0200_0000, 'N'],
-  [0x0100_0000, 'H'],
-  [0x0080_0000, 'F'],
-  [0x0040_0000, 'R'],
-];
 const SE_BIND_STATES = ['usable', 'bound', 'unbound', 'illicit'] as const;
 
 class DeviceReader {
@@ -122,16 +107,6 @@ class DeviceReader {
   }
 }
 
-function modeOf(functions: number): string {
-  if (functions & MASK_COPRO) return 'CCA-Coproc';
-  if (functions & MASK_ACCEL) return 'Accelerator';
-  if (functions & MASK_EP11) return 'EP11-Coproc';
-  return 'Unknown';
-}
-
-function functionLetters(functions: number): string {
-  return FAC_BITS.map(([mask, c]) => (functions & mask ? c : '-')).join('');
-}
 
 /** Status by precedence: deconfig, chkstop, online/offline, then the queue's `status` file. */
 function statusOf(config: number, chkstop: number, online: number, statusFile: () => string | undefined): string {
@@ -149,7 +124,7 @@ function cardVerbose(dev: DeviceReader, grp: string): LszcryptRecord {
     hwtype: dev.line(`${grp}/hwtype`) ?? '-',
     // "%02d" of the card's depth attribute, as the spec's run of lszcrypt shows (depth 8 -> 08)
     qdepth: Number.isNaN(depth) ? '-' : String(depth).padStart(2, '0'),
-    functions: functionLetters(dev.hex(`${grp}/ap_functions`) ?? 0),
+    functions: apFunctionLetters(dev.hex(`${grp}/ap_functions`) ?? 0),
   };
 }
 
@@ -164,7 +139,7 @@ function cardRecord(dev: DeviceReader, grp: string, name: string): LszcryptRecor
   const rec: LszcryptRecord = {
     card: name.slice('card'.length),
     type: dev.line(`${grp}/type`) ?? '-',
-    mode: modeOf(dev.hex(`${grp}/ap_functions`) ?? 0),
+    mode: apModeName(dev.hex(`${grp}/ap_functions`) ?? 0),
     status: statusOf(config, dev.long(`${grp}/chkstop`, -1), dev.long(`${grp}/online`, -1), () => undefined),
     requests: config === 0 ? '-' : (dev.line(`${grp}/request_count`) ?? '-'),
   };
@@ -181,7 +156,7 @@ function queueRecord(dev: DeviceReader, grp: string, sub: string): LszcryptRecor
   const rec: LszcryptRecord = {
     card: sub,
     type: dev.line(`${grp}/type`) ?? '-',
-    mode: modeOf(dev.hex(`${grp}/ap_functions`) ?? 0),
+    mode: apModeName(dev.hex(`${grp}/ap_functions`) ?? 0),
     status: statusOf(config, dev.long(`${q}/chkstop`, -1), dev.long(`${q}/online`, -1), () => dev.line(`${q}/status`)),
     requests: config === 0 ? '-' : (dev.line(`${q}/request_count`) ?? '-'),
   };

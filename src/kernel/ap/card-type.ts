@@ -1,17 +1,18 @@
 // Card types as the AP bus and zcrypt show them (ap_bus.h AP_DEVICE_TYPE_*, zcrypt_cex4.c).
 
+import {
+  AP_FUNC_ACCEL,
+  AP_FUNC_APSC,
+  AP_FUNC_APXA,
+  AP_FUNC_COPRO,
+  AP_FUNC_CRT4K,
+  AP_FUNC_EP11,
+  AP_FUNC_FULL_NATIVE,
+  AP_FUNC_MEX4K,
+} from '../../core/ap-functions.js';
 import { CARD_TYPE_RE } from '../host-spec.js';
 
 export type CardMode = 'CCA' | 'EP11' | 'Accelerator';
-
-// TAPQ facility bits of ap_functions (ap_bus.h AP_FUNC_*): what lszcrypt decodes.
-export const AP_FUNC_APSC = 0x8000_0000;
-export const AP_FUNC_MEX4K = 0x4000_0000;
-export const AP_FUNC_CRT4K = 0x2000_0000;
-export const AP_FUNC_COPRO = 0x1000_0000;
-export const AP_FUNC_ACCEL = 0x0800_0000;
-export const AP_FUNC_EP11 = 0x0400_0000;
-export const AP_FUNC_APXA = 0x0200_0000;
 
 export interface CardModel {
   /** The spec spelling, e.g. CEX7C (also zcrypt's `type` attribute). */
@@ -36,8 +37,8 @@ export function cardModel(type: string): CardModel {
     generation,
     hwtype: generation + 6,
     mode,
-    // APSC, APXA and the "full native card function" bit (0x00800000) as lszcrypt shows them.
-    functions: (AP_FUNC_APSC | modeBit | AP_FUNC_APXA | 0x0080_0000) >>> 0,
+    // APSC, APXA and the "full native card function" bit, as lszcrypt shows them.
+    functions: (AP_FUNC_APSC | modeBit | AP_FUNC_APXA | AP_FUNC_FULL_NATIVE) >>> 0,
     depth: 8,
     maxMsgSize: generation >= 6 ? 12288 : 7680,
   };

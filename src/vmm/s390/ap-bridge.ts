@@ -10,18 +10,23 @@ export const TYPE_AP_BRIDGE = 'ap-bridge';
 export const TYPE_AP_BUS = 'ap-bus';
 export const TYPE_AP_DEVICE = 'ap-device';
 
-export const apBridgeClass: DeviceClass = {
-  typeName: TYPE_AP_BRIDGE,
-  parent: 'sys-bus-device',
-  abstract: false,
-  // models ap_bridge_class_init: a sysbus device the machine creates, never -device
-  userCreatable: false,
-  hotpluggable: false,
-  busType: 'System',
-  categories: ['bridge'],
-  props: [],
-  instantiate: (cls) => new DeviceState(cls),
-};
+/** A bridge on the system bus that the machine creates (never -device, never hot plugged). */
+export function sysbusBridgeClass(typeName: string): DeviceClass {
+  return {
+    typeName,
+    parent: 'sys-bus-device',
+    abstract: false,
+    userCreatable: false,
+    hotpluggable: false,
+    busType: 'System',
+    categories: ['bridge'],
+    props: [],
+    instantiate: (cls) => new DeviceState(cls),
+  };
+}
+
+// models ap_bridge_class_init
+export const apBridgeClass = sysbusBridgeClass(TYPE_AP_BRIDGE);
 
 /** models ap_device_info: the abstract parent of vfio-ap. */
 export const apDeviceClass: DeviceClass = {

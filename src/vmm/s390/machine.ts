@@ -3,7 +3,8 @@
 // CPU model has `ap` (ccw_init → s390_init_ap).
 
 import type { MachineTypeInfo } from '../options/index.js';
-import { BusState, DeviceState, type DeviceClass, type TypeRegistry } from '../qdev/qdev.js';
+import { BusState, DeviceState, type TypeRegistry } from '../qdev/qdev.js';
+import { sysbusBridgeClass } from './ap-bridge.js';
 import type { QemuProfile } from '../vm-context.js';
 
 export const MACHINE_FAMILY = 's390-ccw-virtio';
@@ -66,19 +67,8 @@ export const MACHINE_PROPERTIES: ReadonlyMap<string, 'bool' | 'str'> = new Map(
   [...COMMON_PROPERTIES, ...CCW_PROPERTIES].map((p): [string, 'bool' | 'str'] => [p.name, p.type === 'bool' ? 'bool' : 'str']),
 );
 
-const sysbusBridge = (typeName: string): DeviceClass => ({
-  typeName,
-  parent: 'sys-bus-device',
-  abstract: false,
-  userCreatable: false,
-  hotpluggable: false,
-  busType: 'System',
-  categories: ['bridge'],
-  props: [],
-  instantiate: (cls) => new DeviceState(cls),
-});
 
-export const virtualCssBridgeClass = sysbusBridge('virtual-css-bridge');
+export const virtualCssBridgeClass = sysbusBridgeClass('virtual-css-bridge');
 
 export function registerMachineTypes(types: TypeRegistry): void {
   types.register(virtualCssBridgeClass);
