@@ -4,10 +4,9 @@
 // waits for) and vfioctl's work alone (in-process). Prints medians and ratios.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { presetSpec } from '../src/kernel/host-spec.js';
 import { Host } from '../src/kernel/host.js';
 import { exportSysfs } from '../src/manage/export.js';
@@ -38,22 +37,6 @@ function buildTree(): string {
   return root;
 }
 
-/** A tiny vfioctl entry with the management commands (until buildProgram registers them). */
-function entryScript(dir: string): string {
-  const program = pathToFileURL(resolve('dist/src/cli/manage-program.js')).href;
-  const io = pathToFileURL(resolve('dist/src/cli/io.js')).href;
-  const commander = pathToFileURL(resolve('node_modules/commander/esm.mjs')).href;
-  const file = join(dir, 'vfioctl-manage.mjs');
-  writeFileSync(
-    file,
-    `import { Command } from '${commander}';\nimport { processIo } from '${io}';\nimport { registerManageCommands } from '${program}';\n` +
-      `let code = 0; const p = new Command('vfioctl').option('--state <f>');\n` +
-      `registerManageCommands(p, { io: processIo(), state: () => '/nonexistent', setExitCode: (c) => (code = c) });\n` +
-      `await p.parseAsync(process.argv.slice(2), { from: 'user' }); process.exitCode = code;\n`,
-  );
-  return file;
-}
-
 function medianMs(fn: () => void, runs = 7): number {
   return timeOnce(fn, runs);
 }
@@ -62,7 +45,8 @@ export function benchMdevctl(): void {
   const root = buildTree();
   try {
     const b = new RootBackend(root);
-    const entry = entryScript(root);
+    // the real entry point (npm run bench builds dist first)
+    const entry = resolve('bin/vfioctl');
     for (const defined of [true, false]) {
       const label = `mdev list${defined ? ' --defined' : ''} (${N} configs, ${N} active)`;
       const args = ['list', ...(defined ? ['--defined'] : [])];

@@ -15,6 +15,7 @@ import { sysRealpath } from './commands/sys-realpath.js';
 import { sysTree } from './commands/sys-tree.js';
 import { sysWrite } from './commands/sys-write.js';
 import type { Io } from './io.js';
+import { registerManageCommands } from './manage-program.js';
 import { resolveStatePath, type Env } from './state-path.js';
 import { packageVersion } from './version.js';
 import { vmCommands } from './vm-program.js';
@@ -152,6 +153,7 @@ export function buildProgram(ctx: ProgramContext): Command {
     .option('--json', 'print the rows as a JSON array')
     .action((o: { verbose?: boolean; json?: boolean }) => run((io) => apList({ verbose: !!o.verbose, json: !!o.json, state: state() }, io)));
   vmCommands(program, state, run, ctx.qemuArgv);
+  registerManageCommands(program, { io, state, setExitCode: ctx.setExitCode });
   program
     .command('demo')
     .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin")

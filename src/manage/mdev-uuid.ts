@@ -55,8 +55,8 @@ function explain(input: string): string {
   if (hyphens === 0 && isSimple) return `invalid length: expected length 32 for simple format, found ${Buffer.byteLength(input, 'utf8')}`;
   if (hyphens !== 4) return `invalid group count: expected 5, found ${hyphens + 1}`;
   for (let g = 0; g < 4; g++) {
-    if (bounds[g] !== GROUP_STARTS[g + 1] - 1)
-      return `invalid group length in group ${g}: expected ${GROUP_LENGTHS[g]}, found ${bounds[g]! - GROUP_STARTS[g]}`;
+    const bound = bounds[g]!;
+    if (bound !== GROUP_STARTS[g + 1]! - 1) return `invalid group length in group ${g}: expected ${GROUP_LENGTHS[g]}, found ${bound - GROUP_STARTS[g]!}`;
   }
   return `invalid group length in group 4: expected 12, found ${bytes.length - GROUP_STARTS[4]}`;
 }

@@ -244,12 +244,13 @@ class Parser {
       flush();
       if (n1 >= 0xdc00 && n1 <= 0xdfff) throw this.error('lone leading surrogate in hex escape');
       if (n1 >= 0xd800 && n1 <= 0xdbff) {
-        if (this.peek() === undefined) throw this.error(EOF_STRING);
-        if (this.peek() !== 0x5c) throw this.error('unexpected end of hex escape');
-        this.index++;
-        if (this.peek() === undefined) throw this.error(EOF_STRING);
-        if (this.peek() !== 0x75) throw this.error('unexpected end of hex escape');
-        this.index++;
+        // next_or_eof: the byte is consumed before it is checked
+        for (const want of [0x5c, 0x75]) {
+          const got = this.bytes[this.index];
+          if (got === undefined) throw this.error(EOF_STRING);
+          this.index++;
+          if (got !== want) throw this.error('unexpected end of hex escape');
+        }
         const n2 = this.hex4();
         if (n2 < 0xdc00 || n2 > 0xdfff) throw this.error('lone leading surrogate in hex escape');
         text.push(String.fromCharCode(n1, n2));

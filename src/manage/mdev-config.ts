@@ -1,0 +1,87 @@
+// mdevctl's device configuration (/etc/mdevctl.d/<parent>/<uuid>): loaded with mdevctl
+// 1.2.0's strictness and messages, written byte for byte as mdevctl writes it
+// (serde_json pretty JSON, keys mdev_type, start, attrs, no trailing newline).
+
+import { INVALID_UTF8, isValidUtf8, JsonObject, jsonObject, parseSerdeJson, SerdeJsonError, toCompact, toPretty, type JsonValue } from './serde-json.js';
+
+export type StartMode = 'auto' | 'manual';
+
+export interface MdevConfig {
+  mdevType: string;
+  start: StartMode;
+  /** Ordered: mdevctl writes them to sysfs in this order on start. */
+  attrs: [string, string][];
+}
+
+/**
+ * A failure mdevctl reports as `Error: <message>` (and, for an OS error under it,
+ * `\n\nCaused by:\n    <cause>`), exit status 1.
+ */
+export class MdevctlError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'MdevctlError';
+  }
+
+  /** anyhow's `{:?}` rendering, as mdevctl's main prints it. */
+  render(): string {
+    return this.detail === undefined ? `Error: ${this.message}\n` : `Error: ${this.message}\n\nCaused by:\n    ${this.detail}\n`;
+  }
+}
+
+const field = (json: JsonValue, key: string): JsonValue | undefined => (json instanceof JsonObject ? json.get(key) : undefined);
+
+/** MDev::load_from_json on parsed JSON. */
+export function configFromJson(json: JsonValue): MdevConfig {
+  const type = field(json, 'mdev_type');
+  const start = field(json, 'start');
+  if (type === undefined || type === null || start === undefined || start === null) throw new MdevctlError('invalid json');
+  // 1.2.0 panics on a non-string mdev_type (unwrap); we report it as invalid
+  if (typeof type !== 'string') throw new MdevctlError('invalid json');
+  const attrs: [string, string][] = [];
+  const list = field(json, 'attrs');
+  if (list !== undefined && list !== null) {
+    if (!Array.isArray(list)) throw new MdevctlError('attributes field is not an array');
+    for (const attr of list) {
+      if (!(attr instanceof JsonObject)) throw new MdevctlError('invalid JSON format for attribute: not an object');
+      if (attr.size !== 1) throw new MdevctlError('invalid JSON format for attribute: too many fields');
+      const [key, value] = [...attr.entries][0]!;
+      // 1.2.0 panics here; 1.3's message
+      if (typeof value !== 'string')
+        throw new MdevctlError(`invalid JSON format for attribute {${JSON.stringify(key)}, ${toCompact(value)}}: value must be of type str`);
+      attrs.push([key, value]);
+    }
+  }
+  return { mdevType: type, start: start === 'auto' ? 'auto' : 'manual', attrs };
+}
+
+/** Parses a config file's bytes the way mdevctl does (read_to_string, serde_json, load_from_json). */
+export function loadMdevConfig(data: string | Uint8Array): MdevConfig {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (!isValidUtf8(bytes)) throw new MdevctlError(INVALID_UTF8);
+  let json: JsonValue;
+  try {
+    json = parseSerdeJson(bytes);
+  } catch (e) {
+    if (e instanceof SerdeJsonError) throw new MdevctlError(e.message);
+    throw e;
+  }
+  return configFromJson(json);
+}
+
+/** MDev::to_json(false): the config object. */
+export function configToJson(cfg: MdevConfig): JsonObject {
+  return jsonObject([
+    ['mdev_type', cfg.mdevType],
+    ['start', cfg.start],
+    ['attrs', cfg.attrs.map(([k, v]) => jsonObject([[k, v]]))],
+  ]);
+}
+
+/** The file's exact bytes: serde_json::to_string_pretty, no trailing newline. */
+export function formatMdevConfig(cfg: MdevConfig): string {
+  return toPretty(configToJson(cfg));
+}

@@ -1,0 +1,236 @@
+// vfioctl mdev against Debian's mdevctl 1.2.0 on the same exported tree: stdout byte for
+// byte, exit codes, and error texts (`Error: …` exactly; clap's usage errors by their
+// first line, since the USAGE line names the program). Skipped, with the reason printed,
+// where mdevctl, root or unshare is missing.
+
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MdevOutput, mdevDefine, mdevModify, mdevStart, type MdevContext } from '../../src/manage/mdevctl.js';
+import { TwinBackend } from '../../src/manage/twin-backend.js';
+import { TwinFiles } from '../../src/manage/twin-files.js';
+import { docHost, exportRoot, runProgram, tempDir, UUID_A, UUID_B, UUID_C, UUID_D } from './manage-helpers.js';
+import { peerUnavailable, preparePeerRoot, runMdevctl } from '../../bench/mdevctl-chroot.js';
+
+const skip = peerUnavailable();
+if (skip) console.log(`mdevctl peer comparison skipped: ${skip}`);
+
+const UUID_E = 'eeeeeeee-0000-4000-8000-000000000005';
+const UUID_X = '12345678-0000-4000-8000-00000000000f';
+
+/** A twin with defined, active and defined+active devices, exported as a fake root. */
+function scenarioRoot(): string {
+  const host = docHost();
+  const files = new TwinFiles();
+  const ctx: MdevContext = { b: new TwinBackend(host, files), out: new MdevOutput(), readFile: () => new Uint8Array(), validate: false };
+  const T = 'vfio_ap-passthrough';
+  mdevDefine(ctx, { uuid: UUID_A, parent: 'matrix', type: T, auto: true });
+  for (const [k, v] of [
+    ['assign_adapter', '5'],
+    ['assign_domain', '0xab'],
+    ['assign_control_domain', '0xab'],
+  ])
+    mdevModify(ctx, { uuid: UUID_A, addattr: k, value: v, delattr: false, auto: false, manual: false, live: false, defined: false });
+  mdevDefine(ctx, { uuid: UUID_B, parent: 'matrix', type: T, auto: false });
+  mdevModify(ctx, { uuid: UUID_B, addattr: 'assign_adapter', value: '6', delattr: false, auto: false, manual: false, live: false, defined: false });
+  mdevDefine(ctx, { uuid: UUID_E, parent: 'other', type: 'x', auto: true });
+  mdevStart(ctx, { uuid: UUID_A });
+  // a transient device (active, not defined), built by hand through sysfs
+  ctx.b.write('/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create', UUID_D);
+  ctx.b.write(`/sys/bus/mdev/devices/${UUID_D}/assign_adapter`, '6');
+  ctx.b.write(`/sys/bus/mdev/devices/${UUID_D}/assign_domain`, '0x47');
+  const root = exportRoot(host, files, { mdevctlDirs: true, keep: true });
+  preparePeerRoot(root);
+  return root;
+}
+
+interface Both {
+  ours: { code: number; stdout: string; stderr: string };
+  theirs: { code: number; stdout: string; stderr: string };
+}
+
+async function both(root: string, args: string[], ourRoot = root): Promise<Both> {
+  const ours = await runProgram(['mdev', ...args, '--root', ourRoot], join(ourRoot, 'no-state.json'));
+  const theirs = runMdevctl(root, args);
+  return { ours, theirs };
+}
+
+/** stderr as compared: exact for runtime errors, the first line for clap's usage errors. */
+function comparableStderr(text: string): string {
+  return text.startsWith('error: ') ? text.split('\n')[0]! : text;
+}
+
+function expectSame(r: Both, label: string): void {
+  expect(r.ours.stdout, `${label}: stdout`).toBe(r.theirs.stdout);
+  expect(comparableStderr(r.ours.stderr), `${label}: stderr`).toBe(comparableStderr(r.theirs.stderr));
+  expect(r.ours.code, `${label}: exit code`).toBe(r.theirs.code);
+}
+
+function configTree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const base = join(root, 'etc/mdevctl.d');
+  for (const parent of readdirSync(base)) {
+    if (parent === 'scripts.d') continue;
+    for (const f of readdirSync(join(base, parent))) out[`${parent}/${f}`] = readFileSync(join(base, parent, f), 'latin1');
+  }
+  return out;
+}
+
+describe.skipIf(!!skip)('vfioctl mdev vs mdevctl 1.2.0 (same tree)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = scenarioRoot();
+  });
+
+  const readOnly: string[][] = [
+    ['types'],
+    ['types', '--dumpjson'],
+    ['types', '-p', 'matrix'],
+    ['types', '-p', 'nomatch'],
+    ['types', '--dumpjson', '-p', 'nomatch'],
+    ['list'],
+    ['list', '-v'],
+    ['list', '--dumpjson'],
+    ['list', '-v', '--dumpjson'],
+    ['list', '-u', UUID_A, '--dumpjson'],
+    ['list', '-u', UUID_D, '--dumpjson'],
+    ['list', '-u', UUID_D],
+    ['list', '-p', 'matrix'],
+    ['list', '-p', 'nope'],
+    ['list', '-d'],
+    ['list', '-dv'],
+    ['list', '-d', '--dumpjson'],
+    ['list', '-d', '-v', '--dumpjson'],
+    ['list', '-d', '-u', UUID_A, '--dumpjson'],
+    ['list', '-d', '-u', UUID_A.toUpperCase()],
+    ['list', '-d', '-p', 'matrix'],
+    ['list', '-d', '-p', 'other', '--dumpjson'],
+    ['list', '-d', '-u', UUID_X],
+    ['list', '-d', '-u', UUID_X, '--dumpjson'],
+    ['list', '--defined', '--uuid', `{${UUID_B}}`],
+    ['list', '-u', UUID_A.replace(/-/g, '')],
+  ];
+  for (const args of readOnly) it(`mdevctl ${args.join(' ')}`, async () => expectSame(await both(root, args), args.join(' ')));
+
+  const failures: string[][] = [
+    ['list', '-u', '783e6dbb'],
+    ['list', '-u', 'zzzzzzzz-0000-4000-8000-000000000001'],
+    ['list', '-u', `${UUID_A}0`],
+    ['define', '-u', UUID_X],
+    ['define', '-p', 'matrix'],
+    ['define', '-u', UUID_A, '-p', 'matrix', '-t', 'vfio_ap-passthrough'],
+    ['define', '-u', UUID_X, '--jsonfile', '/nope.json'],
+    ['define'],
+    ['modify', '-u', UUID_X, '-a'],
+    ['modify', '-u', UUID_X, '-p', 'other', '-a'],
+    ['modify', '-u', UUID_A, '--delattr', '--index', '10'],
+    ['modify', '-u', UUID_A, '--addattr', 'x', '--value', '1', '--index', '99'],
+    ['modify', '-u', UUID_A, '-a', '-m'],
+    ['modify', '-u', UUID_A, '--addattr', 'foo'],
+    ['undefine', '-u', UUID_X],
+    ['undefine'],
+    ['start', '-u', UUID_X],
+    ['start', '-u', UUID_A],
+    ['start', '-p', 'matrix'],
+    ['start', '-p', 'Matrix', '-t', 'vfio_ap-passthrough'],
+    ['start', '-p', 'nope', '-t', 'x'],
+    ['start', '-p', 'matrix', '-t', 'vfio_ap-foo'],
+    ['stop', '-u', UUID_X],
+    ['stop'],
+  ];
+  for (const args of failures)
+    it(`fails like mdevctl: ${args.join(' ')}`, async () => {
+      const copy = tempDir('vfioctl-peer-');
+      cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+      expectSame(await both(copy, args, copy), args.join(' '));
+      expect(configTree(copy)).toEqual(configTree(root));
+    });
+
+  it('config loading: the same message for every malformed file', async () => {
+    const bad = [
+      'not json',
+      '',
+      '{"mdev_type":"t"}',
+      '{"start":"auto"}',
+      '{"mdev_type":"t","start":"auto"}',
+      '{"mdev_type":"t","start":"bogus","attrs":[]}',
+      '{"mdev_type":"t","start":5,"attrs":[]}',
+      '{"mdev_type":"t","start":"auto","attrs":{}}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1","b":"2"}]}',
+      '{"mdev_type":"t","start":"auto","attrs":["x"]}',
+      '{"mdev_type":"t","start":"auto","attrs":[{}]}',
+      '{"mdev_type":"t","start":"auto","attrs":[],"extra":1}',
+      '[1]',
+      '{"mdev_type":"t","start":"auto","attrs":null}',
+      '{"mdev_type":null,"start":"auto","attrs":[]}',
+      '{"mdev_type":"t",\n "start":"auto",\n "attrs":[,]}',
+      '{"mdev_type":"t","start":"auto","attrs":[]}x',
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1"},]}',
+      '{"mdev_type":"t","start":"auto",}',
+      '{"mdev_type":"t" "start":"auto"}',
+      '{"mdev_type":"t","start":"au\\qto"}',
+      '{"mdev_type":"t","start":"\\ud800"}',
+      '{"mdev_type":"t","start":"\t"}',
+      '{"mdev_type":tru}',
+      '{"mdev_type":01}',
+      '{"mdev_type":1.}',
+      '{"mdev_type":-}',
+      '{"mdev_type":1e}',
+      '{1:2}',
+      '{"a"}',
+      '[1 2]',
+      '"unterminated',
+      '  \n  {  "x": [ {"y": "z"}, nul ] }',
+      '{"a":"\\ud800x"}',
+      '{"a":"\\ud800\\x"}',
+      '{"a":"\\ud800\\u0041"}',
+      '{"a":"\\ud800',
+      '{"a":"\\u12',
+      '{"a":"\\uzz00"}',
+      '{"a":"\\udc00"}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1"}],"mdev_type":"u"}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1","a":"2"}]}',
+      '\ufeff{"mdev_type":"t","start":"auto"}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"k":"é\\n\\u00e9"}]}',
+    ];
+    const copy = tempDir('vfioctl-peer-');
+    cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+    const file = join(copy, 'etc/mdevctl.d/matrix', UUID_X);
+    for (const text of bad) {
+      writeFileSync(file, text);
+      for (const args of [['list', '-d'], ['list', '-d', '-u', UUID_X, '--dumpjson']]) expectSame(await both(copy, args, copy), `${JSON.stringify(text)}: ${args.join(' ')}`);
+    }
+    rmSync(file);
+  });
+
+  it('define/modify/undefine write the same files', async () => {
+    const theirs = tempDir('vfioctl-peer-');
+    const ours = tempDir('vfioctl-peer-');
+    cpSync(root, theirs, { recursive: true, verbatimSymlinks: true });
+    cpSync(root, ours, { recursive: true, verbatimSymlinks: true });
+    const json = '{"mdev_type":"vfio_ap-passthrough","start":"manual","attrs":[{"assign_adapter":"6"},{"assign_domain":"4"}]}';
+    writeFileSync(join(theirs, 'cfg.json'), json);
+    const steps: [string[], string[]][] = [
+      [['define', '-u', UUID_C, '-p', 'matrix', '-t', 'vfio_ap-passthrough'], []],
+      [['modify', '-u', UUID_C, '--addattr=assign_adapter', '--value=6'], []],
+      [['modify', '-u', UUID_C, '--addattr=assign_domain', '--value=0x47'], []],
+      [['modify', '-u', UUID_C, '--addattr', 'assign_control_domain', '--value', '0x47'], []],
+      [['modify', '-u', UUID_C, '--addattr=assign_domain', '--value=4', '--index=0'], []],
+      [['modify', '-u', UUID_C, '--delattr', '--index', '1'], []],
+      [['modify', '-u', UUID_C, '--delattr'], []],
+      [['modify', '-u', UUID_C, '-t', 'other-type', '-m'], []],
+      [['modify', '-u', UUID_C, '-t', 'vfio_ap-passthrough'], []],
+      [['modify', '-u', UUID_C], []],
+      [['define', '-u', UUID_D], []],
+      [['define', '-u', UUID_X, '-p', 'matrix', '--jsonfile', '/cfg.json'], ['define', '-u', UUID_X, '-p', 'matrix', '--jsonfile', join(theirs, 'cfg.json')]],
+      [['undefine', '-u', UUID_E], []],
+      [['undefine', '-u', UUID_B, '-p', 'matrix'], []],
+    ];
+    for (const [args, ourArgs] of steps) {
+      const a = runMdevctl(theirs, args);
+      const b = await runProgram(['mdev', ...(ourArgs.length ? ourArgs : args), '--root', ours], join(ours, 'x.json'));
+      expect({ code: b.code, stdout: b.stdout, stderr: b.stderr }, args.join(' ')).toEqual(a);
+      expect(configTree(ours), args.join(' ')).toEqual(configTree(theirs));
+    }
+  });
+});
