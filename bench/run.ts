@@ -1,6 +1,7 @@
 // `npm run bench`: every figure printed with its ratio against a baseline measured in this run.
 
 import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.bench.js';
+import { benchMdevctl } from './mdevctl.bench.js';
 import { benchHotplug, benchStartStopLeak, benchVmStart } from './vmm.bench.js';
 
 console.log('# host twin (issue 2)');
@@ -11,3 +12,5 @@ console.log('# VFIO, KVM and the QEMU model (issue 3)');
 benchVmStart();
 benchHotplug();
 benchStartStopLeak();
+console.log('# management (issue 4)');
+benchMdevctl();

@@ -11,7 +11,12 @@ describe('vfioctl host export', () => {
     const out = join(dir, 'root');
     const r = await cli('host', 'export', out);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^exported \\d+ directories, \\d+ files and \\d+ symlinks to ${out}/sys\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`^exported \\d+ directories, \\d+ files and \\d+ symlinks to ${out}/sys\\nexported 0 configuration files to ${out}/etc and ${out}/run\\n$`),
+    );
+    // the configuration tree is there too, so DIR is a whole fake root
+    expect(existsSync(join(out, 'etc', 'mdevctl.d'))).toBe(true);
+    expect(existsSync(join(out, 'run', 'lock'))).toBe(true);
     expect(readFileSync(join(out, 'sys/bus/ap/ap_max_adapter_id'), 'utf8')).toBe('255\n');
     expect(readlinkSync(join(out, `sys/bus/mdev/devices/${UUID_A}`))).toBe(`../../../devices/vfio_ap/matrix/${UUID_A}`);
     expect(lstatSync(join(out, `${mdevPath(UUID_A)}/assign_adapter`)).mode & 0o777).toBe(0o200);

@@ -1,9 +1,13 @@
-// `vfioctl host export DIR`: the twin's /sys as a real tree under DIR/sys (a fake root for
-// lszcrypt's $SYSFS_ROOT, mdevctl's MDEVCTL_ENV_ROOT or a chroot). /dev is not exported.
+// `vfioctl host export DIR`: the twin's /sys as a real tree under DIR/sys, and its
+// configuration files under DIR/etc and DIR/run: a whole fake root for lszcrypt's
+// $SYSFS_ROOT, vfioctl --root, mdevctl's MDEVCTL_ENV_ROOT or a chroot. /dev is not exported.
 
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exportSysfs } from '../../manage/export.js';
+import { exportTwinFiles } from '../../manage/files-export.js';
+import { TwinFiles, type TwinFilesSnapshot } from '../../manage/twin-files.js';
+import { FILES_SECTION } from '../manage-session.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { StateStore } from '../state-store.js';
@@ -17,15 +21,17 @@ export interface HostExportOptions extends StateOptions {
 
 export function hostExport(opts: HostExportOptions, io: Io): Promise<number> {
   return guard(io, async () => {
-    const host = await new StateStore(opts.state).load();
+    const twin = await new StateStore(opts.state).loadTwin();
     const root = resolve(opts.dir);
     const sysDir = join(root, 'sys');
     if (existsSync(sysDir)) {
       if (!opts.force) throw new CliError(`host export: ${sysDir} already exists; use --force to replace it`);
       rmSync(sysDir, { recursive: true, force: true });
     }
-    const report = exportSysfs(host.process(), root);
+    const report = exportSysfs(twin.host.process(), root);
     io.stdout.write(`exported ${report.directories} directories, ${report.files} files and ${report.links} symlinks to ${sysDir}\n`);
+    const files = exportTwinFiles(TwinFiles.restore(twin.sections[FILES_SECTION] as TwinFilesSnapshot | undefined), root);
+    io.stdout.write(`exported ${files.files} configuration files to ${join(root, 'etc')} and ${join(root, 'run')}\n`);
     for (const u of report.unreadable) io.stderr.write(`vfioctl: host export: ${u.path}: read failed with ${u.code}; exported empty\n`);
     return 0;
   });
