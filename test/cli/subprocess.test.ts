@@ -15,7 +15,7 @@ const REPO = resolve(import.meta.dirname, '../..');
 
 let bin: string;
 
-/** Compiles src/cli/main.ts and its imports to <dir>/dist next to a copy of bin/ and package.json. */
+/** Compiles and bundles src/cli/main.ts to <dir>/dist next to a copy of bin/ and package.json. */
 function privateBuild(dir: string): string {
   writeFileSync(
     join(dir, 'tsconfig.json'),
@@ -32,10 +32,11 @@ function privateBuild(dir: string): string {
     // type errors are `npm test`'s tsc step to report; tsc still emits, so only a missing build is fatal here
     if (!existsSync(join(dir, 'dist/src/cli/main.js'))) throw new Error(`tsc emitted nothing:\n${String((e as { stdout?: Buffer }).stdout)}`);
   }
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync(process.execPath, [join(REPO, 'scripts/bundle.mjs'), join(dir, 'dist')], { stdio: 'pipe' });
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(REPO, 'bin/vfioctl'), join(dir, 'bin/vfioctl'));
   copyFileSync(join(REPO, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'bin/vfioctl');
 }
 
