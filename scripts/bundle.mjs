@@ -14,6 +14,14 @@ await build({
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
-  // the CommonJS dependencies (commander, proper-lockfile) call require() for Node built-ins
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  // the CommonJS dependencies call require() for Node built-ins, and write-file-atomic names
+  // its temp files after __filename: give the bundle what a CommonJS module would have
+  banner: {
+    js: [
+      "import { createRequire } from 'node:module';",
+      "import { fileURLToPath as __vfioctlFileURLToPath } from 'node:url';",
+      'const require = createRequire(import.meta.url);',
+      'const __filename = __vfioctlFileURLToPath(import.meta.url);',
+    ].join(' '),
+  },
 });

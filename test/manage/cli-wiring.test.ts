@@ -26,10 +26,10 @@ describe('vfioctl main wiring', () => {
     // another command's save keeps the config files (Twin carries the files section)
     expect((await cli('sys', 'write', '/sys/bus/ap/apmask', '+7')).code).toBe(0);
     expect((await cli('mdev', 'list', '-d')).stdout).toBe(`${U} matrix vfio_ap-passthrough auto (active)\n\n`);
-    // a real root: the exported sysfs
+    // a real root: the exported sysfs with the twin's etc/mdevctl.d beside it
     const root = join(dir, 'root');
     expect((await cli('host', 'export', root)).code).toBe(0);
-    expect((await cli('mdev', 'list', '--root', root)).stdout).toBe(`${U} matrix vfio_ap-passthrough manual\n\n`);
+    expect((await cli('mdev', 'list', '--root', root)).stdout).toBe(`${U} matrix vfio_ap-passthrough auto (defined)\n\n`);
     expect((await cli('mdev', 'types', '--root', root)).stdout).toContain('Available instances: 65535\n');
     expect((await cli('mdev', 'stop', '-u', U)).code).toBe(0);
     expect((await cli('mdev', 'list')).stdout).toBe('\n');
