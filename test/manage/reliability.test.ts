@@ -37,12 +37,16 @@ describe('kill -9 during defines', () => {
     const worker = async (w: number): Promise<void> => {
       let next = w * per;
       const end = next + per;
+      let window = 400;
       while (next < end) {
         if (Date.now() > deadline) throw new Error(`worker ${w} stuck at ${next}`);
         runs++;
-        const p = spawn(process.execPath, [loop, root, String(next), String(end)], { stdio: ['ignore', 'pipe', 'pipe'] });
-        // a random point: after start-up, somewhere in the stream of writes (and sometimes never)
-        const timer = Math.random() < 0.85 ? setTimeout(() => p.kill('SIGKILL'), 100 + Math.random() * 150) : undefined;
+        // at most 25 defines a process: many processes, so many random kills
+        const p = spawn(process.execPath, [loop, root, String(next), String(Math.min(end, next + 25))], { stdio: ['ignore', 'pipe', 'pipe'] });
+        // a random point in the stream of writes (and sometimes never); a process that beat
+        // its kill halves the worker's window, so kills land however fast the machine is
+        const killThis = Math.random() < 0.85;
+        const timer = killThis ? setTimeout(() => p.kill('SIGKILL'), Math.random() * window) : undefined;
         let buf = '';
         let err = '';
         p.stdout.on('data', (d: Buffer) => {
@@ -54,6 +58,7 @@ describe('kill -9 during defines', () => {
         p.stderr.on('data', (d: Buffer) => (err += d.toString()));
         const [code, signal] = await new Promise<[number | null, string | null]>((r) => p.on('close', (c, s) => r([c, s])));
         if (timer) clearTimeout(timer);
+        if (killThis && signal !== 'SIGKILL') window = Math.max(50, window / 2);
         if (signal === 'SIGKILL') kills++;
         else if (code !== 0) throw new Error(`define loop failed (${code}): ${err}`);
       }
