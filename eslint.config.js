@@ -26,4 +26,5 @@ export default tseslint.config(
     ['**/kernel/*/**', '!**/kernel/syscall-surface.js', '**/manage/**', '**/fuse/**', '**/cli/**', '**/server/**'],
     'user space talks to the kernel only through kernel/syscall-surface'),
   layer(['src/manage/**'], ['**/fuse/**', '**/cli/**', '**/server/**'], 'manage sits below fuse, cli and server'),
+  layer(['src/fuse/**'], ['**/cli/**', '**/server/**'], 'fuse sits below cli and server'),
 );

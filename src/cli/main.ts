@@ -1,6 +1,7 @@
 // vfioctl's entry point (bin/vfioctl): parses argv, runs one command, returns the exit code.
 
 import { CommanderError } from 'commander';
+import { forwardIfServed } from './fuse-program.js';
 import { processIo, type Io } from './io.js';
 import { buildProgram } from './program.js';
 import type { Env } from './state-path.js';
@@ -32,6 +33,9 @@ export function splitQemuArgv(argv: string[]): { head: string[]; qemuArgv?: stri
 }
 
 export async function main(argv: string[], io: Io = processIo(), env: Env = process.env): Promise<number> {
+  // while a mount serves this state, the serving process runs the command (one truth)
+  const served = await forwardIfServed(argv, io, env);
+  if (served !== undefined) return served;
   let exitCode = 0;
   const { head, qemuArgv } = splitQemuArgv(argv);
   const program = buildProgram({ io, env, qemuArgv: qemuArgv ?? [], setExitCode: (code) => (exitCode = code) });

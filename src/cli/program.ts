@@ -14,6 +14,7 @@ import { sysReadlink } from './commands/sys-readlink.js';
 import { sysRealpath } from './commands/sys-realpath.js';
 import { sysTree } from './commands/sys-tree.js';
 import { sysWrite } from './commands/sys-write.js';
+import { registerFuseCommands } from './fuse-program.js';
 import type { Io } from './io.js';
 import { registerManageCommands } from './manage-program.js';
 import { resolveStatePath, type Env } from './state-path.js';
@@ -154,6 +155,7 @@ export function buildProgram(ctx: ProgramContext): Command {
     .action((o: { verbose?: boolean; json?: boolean }) => run((io) => apList({ verbose: !!o.verbose, json: !!o.json, state: state() }, io)));
   vmCommands(program, state, run, ctx.qemuArgv);
   registerManageCommands(program, { io, state, setExitCode: ctx.setExitCode });
+  registerFuseCommands(program, { io, env: ctx.env, state, setExitCode: ctx.setExitCode });
   program
     .command('demo')
     .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin")

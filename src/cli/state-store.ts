@@ -88,6 +88,12 @@ export class StateStore {
     });
   }
 
+  /** Replaces the stored twin with `twin` under the lock (a mount server saving the twin it holds). */
+  async replace(twin: Twin): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    await this.locked((guard) => this.save(JSON.stringify(twin.snapshot()), guard));
+  }
+
   private async read(): Promise<Loaded> {
     let text: string;
     try {
