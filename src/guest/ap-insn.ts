@@ -2,26 +2,19 @@
 // answers them from the guest's CRYCB: PQAP(QCI) and TAPQ. The guest OS model depends on
 // this interface only; guest-machine.ts implements it over the syscall surface.
 
-import type { ApMask } from '../core/ap-mask.js';
+import type { QciInfo } from '../core/ap-architecture.js';
 
-// AP response codes (ap_bus.h AP_RESPONSE_*).
-export const AP_RESPONSE_NORMAL = 0x00;
-export const AP_RESPONSE_Q_NOT_AVAIL = 0x01;
-export const AP_RESPONSE_RESET_IN_PROGRESS = 0x02;
-export const AP_RESPONSE_DECONFIGURED = 0x03;
-export const AP_RESPONSE_CHECKSTOPPED = 0x04;
-export const AP_RESPONSE_BUSY = 0x05;
-
-/** The PQAP(QCI) block as the guest sees it (struct ap_config_info). */
-export interface QciBlock {
-  apxa: boolean;
-  /** Maximum APID and APQI (0 when not reported). */
-  na: number;
-  nd: number;
-  apm: ApMask;
-  aqm: ApMask;
-  adm: ApMask;
-}
+// the architecture's response codes and QCI block, under the names the guest code uses
+export {
+  AP_RESPONSE_BUSY,
+  AP_RESPONSE_CHECKSTOPPED,
+  AP_RESPONSE_DECONFIGURED,
+  AP_RESPONSE_NORMAL,
+  AP_RESPONSE_Q_NOT_AVAIL,
+  AP_RESPONSE_RESET_IN_PROGRESS,
+} from '../core/ap-architecture.js';
+/** The PQAP(QCI) block as the guest sees it. */
+export type QciBlock = QciInfo;
 
 /** The TAPQ answer (struct ap_queue_status in GR1, ap_tapq_gr2 in GR2 when T=1). */
 export interface TapqResult {

@@ -2,6 +2,7 @@
 // the VmHost adapter (processes, and the machine under a guest), snapshotVms/restoreVms
 // for the state file.
 
+import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, AP_RESPONSE_Q_NOT_AVAIL } from '../../core/ap-architecture.js';
 import { apqnKey } from '../../core/apqn.js';
 import type { Host } from '../../kernel/host.js';
 import { cardModel } from '../../kernel/ap/card-type.js';
@@ -11,11 +12,6 @@ import type { CrycbView, GuestMachine, HardwareTapq } from '../../guest/guest-ma
 import { VmManager, type Vm, type VmHost, type VmProcess, type VmsSnapshot } from '../../vmm/vm.js';
 import type { Io } from '../io.js';
 
-// AP response codes the hardware answers TAPQ with (ap_bus.h).
-const AP_RESPONSE_NORMAL = 0x00;
-const AP_RESPONSE_Q_NOT_AVAIL = 0x01;
-const AP_RESPONSE_DECONFIGURED = 0x03;
-const AP_RESPONSE_CHECKSTOPPED = 0x04;
 
 /** What every VM command receives: the twin's VMs, restored with the host. */
 export interface VmCommandContext {

@@ -3,12 +3,10 @@
 import { apqnKey, apqnName, cardName, type ApqnKey } from '../../core/apqn.js';
 import type { ApDriver } from './ap-driver.js';
 import type { CardModel } from './card-type.js';
+import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL } from '../../core/ap-architecture.js';
 
-// AP response codes (ap_bus.h AP_RESPONSE_*).
-export const AP_RESPONSE_NORMAL = 0x00;
-export const AP_RESPONSE_Q_NOT_AVAIL = 0x01;
-export const AP_RESPONSE_DECONFIGURED = 0x03;
-export const AP_RESPONSE_CHECKSTOPPED = 0x04;
+// the architecture's response codes, for the AP bus code that imports them from here
+export { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, AP_RESPONSE_Q_NOT_AVAIL } from '../../core/ap-architecture.js';
 
 abstract class ApDeviceBase {
   driver: ApDriver | undefined;

@@ -1,17 +1,10 @@
 // The LPAR's AP configuration and what PQAP(QCI) reports of it (ap_bus.c ap_qci_info).
 
 import { ApMask } from '../../core/ap-mask.js';
+import type { QciInfo } from '../../core/ap-architecture.js';
 import type { HostSpec } from '../host-spec.js';
 
-/** PQAP(QCI) result; absent on a machine without facility 12. */
-export interface QciInfo {
-  apxa: boolean;
-  na: number;
-  nd: number;
-  apm: ApMask;
-  aqm: ApMask;
-  adm: ApMask;
-}
+export type { QciInfo };
 
 export function qciEquals(a: QciInfo | undefined, b: QciInfo | undefined): boolean {
   if (!a || !b) return a === b;
