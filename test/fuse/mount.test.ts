@@ -129,7 +129,7 @@ describe.skipIf(skip)('the twin mounted with FUSE', () => {
   });
 
   it('serves 8 concurrent shells writing and reading without torn reads; invariants hold', async () => {
-    const seconds = 4;
+    const seconds = 10;
     const apmask = (await sh(`cat ${t.mnt}/bus/ap/apmask`)).stdout;
     // adapter 0x10 is not in the configuration: its apmask bit flips freely, so every read
     // of apmask must be exactly one of two values
