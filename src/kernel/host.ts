@@ -143,10 +143,11 @@ export class Host {
     );
     const host = new Host(snap.spec, snap.bootEpochMs, lpar, opts.now ?? Date.now);
     host.vfioAp.load(host.apSysfs);
-    host.log.entries.length = 0;
     host.bus.restore(snap.ap);
     host.vfioAp.restore(snap.vfioAp);
     if (snap.vms) host.restoreVms(snap.vms);
+    // rebuilding is not an event: the kernel log is the one the snapshot kept
+    host.log.entries.length = 0;
     host.log.entries.push(...snap.log);
     return host;
   }

@@ -340,7 +340,7 @@ export class VfioAp implements MatrixDevState, ApDriver {
     }
     for (const saved of s.mdevs) {
       const mdev = this.mdevCore.add(new MdevDevice(saved.uuid, this.parent, this.mdevType), false);
-      const m = this.probeMdevQuiet(mdev, saved.group);
+      const m = this.probeMdev(mdev, saved.group);
       m.matrix.apm = ApMask.fromHex(saved.apm);
       this.adaptersChanged();
       m.matrix.aqm = ApMask.fromHex(saved.aqm);
@@ -356,12 +356,6 @@ export class VfioAp implements MatrixDevState, ApDriver {
     }
   }
 
-  private probeMdevQuiet(mdev: MdevDevice, groupId: number): MatrixMdev {
-    const entries = this.log.entries.length;
-    const m = this.probeMdev(mdev, groupId);
-    this.log.entries.length = entries;
-    return m;
-  }
 }
 
 function reviveInfo(q: Record<string, unknown>): QciInfo {
