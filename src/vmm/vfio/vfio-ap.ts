@@ -20,7 +20,7 @@ import { DeviceState, type DeviceClass, type PropertyInfo } from '../qdev/qdev.j
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import { TYPE_AP_BUS, TYPE_AP_DEVICE } from '../s390/ap-bridge.js';
 import type { EventNotifier, VmContext } from '../vm-context.js';
-import { vfioGetDevice, vfioGetGroup, vfioPutBaseDevice, vfioPutGroup, type VfioDeviceHandle } from './vfio-common.js';
+import { vfioGetDevice, vfioGetGroup, vfioPutBaseDevice, vfioPutGroup, type VfioDeviceHandle, type VfioGroup } from './vfio-common.js';
 
 export const TYPE_VFIO_AP_DEVICE = 'vfio-ap';
 
@@ -102,13 +102,7 @@ export class VfioApDevice extends DeviceState {
       vfioPutGroup(vm, group);
       throw new QemuError('device is already attached');
     }
-    try {
-      vfioGetDevice(vm, group, name, this.vdev);
-    } catch (e) {
-      vfioPutGroup(vm, group);
-      throw e;
-    }
-    this.traceAttach(vm);
+    this.getDevice(vm, group, name);
   }
 
   /** models the QEMU 3.1 vfio_ap_realize with vfio_ap_get_group. */
@@ -128,6 +122,11 @@ export class VfioApDevice extends DeviceState {
     const group = vfioGetGroup(vm, groupId);
     const name = gnuBasename(sysfsdev!);
     this.vdev.name = name;
+    this.getDevice(vm, group, name);
+  }
+
+  /** models the end of both realizes: the device from its group, the group let go on failure. */
+  private getDevice(vm: VmContext, group: VfioGroup, name: string): void {
     try {
       vfioGetDevice(vm, group, name, this.vdev);
     } catch (e) {
