@@ -15,6 +15,7 @@ import { KvmRegistry, KvmVmFile, type Kvm, type KvmSnapshot } from './kvm/kvm.js
 import { restoreAttachments, snapshotAttachments, type VfioApAttachSnapshot } from './vfio-ap/vfio-ap-attach.js';
 import { VfioAp, type VfioApSnapshot } from './vfio-ap/vfio-ap-driver.js';
 import { VfioCore, type VfioSnapshot } from './vfio/vfio-core.js';
+import { Z90Crypt } from './zcrypt/z90crypt.js';
 import { VfioFiles } from './vfio/vfio-files.js';
 import { VFIO_DEAD_GROUP_CHECKPOINT_KIND } from './vfio/vfio-group.js';
 import { EVENTFD_CHECKPOINT_KIND, EventFd } from './vfs/eventfd.js';
@@ -82,6 +83,8 @@ export class Host {
   readonly vfio: VfioCore;
   readonly vfioFiles: VfioFiles;
   readonly vfioAp: VfioAp;
+  /** zcrypt's /dev/z90crypt over the queues its drivers hold. */
+  readonly zcrypt: Z90Crypt;
   /** The VMs (struct kvm) and /dev/kvm. */
   readonly kvms: KvmRegistry;
   /** What the VFIO core and KVM did, in order (not part of the snapshot). */
@@ -107,6 +110,7 @@ export class Host {
       this.bus.registerDriver(drv);
       this.apSysfs.publishDriver(drv);
     }
+    this.zcrypt = new Z90Crypt(this.vfs, this.bus);
     this.mdevCore = new MdevCore(this.ctx);
     this.vfio = new VfioCore(this.ctx);
     this.vfioFiles = new VfioFiles(this.vfio);

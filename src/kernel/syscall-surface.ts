@@ -24,10 +24,29 @@ export interface Stat {
   rdev?: { major: number; minor: number };
 }
 
-/** An ioctl argument: the in/out struct as bytes, a plain integer, or a string (device name). */
-export type IoctlArg = Uint8Array | number | string | undefined;
+/**
+ * An ioctl argument: the in/out struct as bytes, a plain integer (or, for drivers that take
+ * a pointer, the struct's user-space address), or a string (device name).
+ */
+export type IoctlArg = Uint8Array | number | bigint | string | undefined;
 
-export interface Syscalls {
+/**
+ * The process's own memory: what its loads and stores reach (peek/poke) and what a
+ * pointer in an ioctl struct points into. A stand-in for the address space a real
+ * process has; the kernel copies from and to it (EFAULT outside every mapping).
+ */
+export interface UserSpace {
+  /** mmap(2) of `length` zeroed, readable and writable bytes: their address. */
+  mmap(length: number): bigint;
+  /** munmap(2) of a whole mapping. */
+  munmap(addr: bigint): void;
+  /** A load of `length` bytes at `addr` (EFAULT where nothing is mapped). */
+  peek(addr: bigint, length: number): Uint8Array;
+  /** A store of `data` at `addr` (EFAULT where nothing is mapped). */
+  poke(addr: bigint, data: Uint8Array): void;
+}
+
+export interface Syscalls extends UserSpace {
   open(path: string, flags: number): number;
   close(fd: number): void;
   /** Reads up to count bytes (default: all that remains) from the file position. */

@@ -110,6 +110,10 @@ export interface Task {
   install(file: DeviceFile, flags: number): number;
   /** models fdget: the open device file behind fd; EBADF when fd is not open, undefined for non-device files. */
   fileAt(fd: number): DeviceFile | undefined;
+  /** models copy_from_user: EFAULT unless all of [addr, addr + length) is mapped. */
+  copyFromUser(addr: bigint, length: number): Uint8Array;
+  /** models copy_to_user / put_user. */
+  copyToUser(addr: bigint, data: Uint8Array): void;
 }
 
 /**

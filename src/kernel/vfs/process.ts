@@ -15,6 +15,7 @@ import {
   type Syscalls,
 } from '../syscall-surface.js';
 import { EventFd } from './eventfd.js';
+import { UserMemory } from './user-memory.js';
 import { Attr, type CheckpointRefs, type DeviceFile, type FileCheckpoint, type Task, type VfsNode } from './node.js';
 import type { Vfs } from './vfs.js';
 
@@ -55,6 +56,7 @@ export interface FdCheckpoint {
 
 export class Process implements Syscalls, Task {
   private readonly files = new Map<number, OpenFile>();
+  private readonly memory = new UserMemory();
   readonly comm: string;
   private exited = false;
 
@@ -137,9 +139,34 @@ export class Process implements Syscalls, Task {
     });
   }
 
-  /** Closes every open file, as process exit does. */
+  mmap(length: number): bigint {
+    return this.memory.map(length);
+  }
+
+  munmap(addr: bigint): void {
+    this.memory.unmap(addr);
+  }
+
+  peek(addr: bigint, length: number): Uint8Array {
+    return this.memory.read(addr, length);
+  }
+
+  poke(addr: bigint, data: Uint8Array): void {
+    this.memory.write(addr, data);
+  }
+
+  copyFromUser(addr: bigint, length: number): Uint8Array {
+    return this.memory.read(addr, length);
+  }
+
+  copyToUser(addr: bigint, data: Uint8Array): void {
+    this.memory.write(addr, data);
+  }
+
+  /** Closes every open file and drops the address space, as process exit does. */
   exit(): void {
     for (const fd of [...this.files.keys()]) if (this.files.has(fd)) this.close(fd);
+    this.memory.clear();
     if (!this.exited) {
       this.exited = true;
       this.onExit?.(this);
