@@ -6,6 +6,7 @@ import { apList } from './commands/ap-list.js';
 import { demo } from './commands/demo.js';
 import { dmesg } from './commands/dmesg.js';
 import { hostConfig } from './commands/host-config.js';
+import { hostCryptoCommand } from './crypto-program.js';
 import { hostExport } from './commands/host-export.js';
 import { hostInit } from './commands/host-init.js';
 import { sysLs } from './commands/sys-ls.js';
@@ -80,6 +81,7 @@ function hostCommands(program: Command, state: () => string, run: Runner): void 
     .argument('<dir>', 'destination directory')
     .option('--force', 'replace an existing DIR/sys', false)
     .action((dir: string, o: { force: boolean }) => run((io) => hostExport({ dir, force: o.force, state: state() }, io)));
+  hostCryptoCommand(host, state, run);
 }
 
 function sysCommands(program: Command, state: () => string, run: Runner): void {

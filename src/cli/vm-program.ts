@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { guard } from './cli-error.js';
 import { guestCrycb, guestLszcrypt, guestRescan } from './commands/guest.js';
+import { guestApTapq, guestCrypto } from './commands/guest-crypto.js';
+import { cryptoOptions } from './crypto-program.js';
 import { qemu } from './commands/qemu.js';
 import { trace } from './commands/trace.js';
 import { vmList, vmMonitor, vmReset, vmStop, type VmCommandContext } from './commands/vm.js';
@@ -48,14 +50,28 @@ export function vmCommands(program: Command, state: () => string, run: Runner, q
     .argument('<command>')
     .action((id: string, command: string) => run(onTwin(state(), true, (io, ctx) => vmMonitor({ id, command }, io, ctx))));
 
-  program
-    .command('guest')
-    .description("what a guest's operating system sees: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM)")
-    .argument('<id>', 'VM id')
-    .argument('<action>', 'lszcrypt, rescan or crycb')
-    .option('-V, --verbose', 'lszcrypt: verbose columns')
-    .action((id: string, action: string, o: { verbose?: boolean }) => {
+  cryptoOptions(
+    program
+      .command('guest')
+      .description(
+        "what a guest's operating system sees and does: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM), " +
+          'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU)',
+      )
+      .argument('<id>', 'VM id')
+      .argument('<action>', 'lszcrypt, rescan, crycb, crypto or ap')
+      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004')
+      .option('-V, --verbose', 'lszcrypt: verbose columns'),
+  ).action((id: string, action: string, rest: string[], o: { verbose?: boolean } & Record<string, string | undefined>) => {
       switch (action) {
+        case 'crypto':
+          return run(onTwin(state(), true, (io, ctx) => guestCrypto({ id, op: rest[0] ?? '', values: o }, io, ctx)));
+        case 'ap':
+          if (rest[0] !== 'tapq')
+            return run(async (io) => {
+              io.stderr.write(`vfioctl: guest ap: unknown instruction '${rest[0] ?? ''}' (tapq)\n`);
+              return 2;
+            });
+          return run(onTwin(state(), false, (io, ctx) => guestApTapq({ id, apqn: rest[1] }, io, ctx)));
         case 'lszcrypt':
           return run(onTwin(state(), false, (io, ctx) => guestLszcrypt({ id, verbose: o.verbose }, io, ctx)));
         case 'rescan':
@@ -64,7 +80,7 @@ export function vmCommands(program: Command, state: () => string, run: Runner, q
           return run(onTwin(state(), false, (io, ctx) => guestCrycb({ id }, io, ctx)));
         default:
           return run(async (io) => {
-            io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan or crycb)\n`);
+            io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto or ap)\n`);
             return 2;
           });
       }

@@ -4,7 +4,8 @@ import { lszcrypt } from '../../guest/lszcrypt.js';
 import type { Io } from '../io.js';
 import type { VmCommandContext } from './vm.js';
 
-function guestOf(ctx: VmCommandContext, id: string, io: Io) {
+/** The running VM whose guest has booted, or undefined after saying why not. */
+export function guestOf(ctx: VmCommandContext, id: string, io: Io) {
   const vm = ctx.vms.get(id);
   if (!vm) {
     io.stderr.write(`vfioctl: no VM '${id}' is running\n`);

@@ -2,13 +2,11 @@
 // the VmHost adapter (processes, and the machine under a guest), snapshotVms/restoreVms
 // for the state file.
 
-import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, AP_RESPONSE_Q_NOT_AVAIL } from '../../core/ap-architecture.js';
-import { apqnKey } from '../../core/apqn.js';
 import type { Host } from '../../kernel/host.js';
-import { cardModel } from '../../kernel/ap/card-type.js';
+import { sieApInstructions } from '../../kernel/ap/ap-machine.js';
 import { KvmVmFile } from '../../kernel/kvm/kvm.js';
 import type { Process } from '../../kernel/vfs/process.js';
-import type { CrycbView, GuestMachine, HardwareTapq } from '../../guest/guest-machine.js';
+import type { CrycbView, GuestMachine } from '../../guest/guest-machine.js';
 import { VmManager, type Vm, type VmHost, type VmProcess, type VmsSnapshot } from '../../vmm/vm.js';
 import type { Io } from '../io.js';
 
@@ -48,17 +46,8 @@ export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefine
       const m = kvm.crycb.masks();
       return { format: kvm.crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
     },
-    tapq(apid: number, apqi: number): HardwareTapq {
-      const type = host.lpar.adapters.get(apid);
-      if (type === undefined || !host.lpar.usage.has(apqi)) return { rc: AP_RESPONSE_Q_NOT_AVAIL, at: 0, fac: 0, qd: 0 };
-      const card = host.bus.cards.get(apid);
-      const q = host.bus.queues.get(apqnKey(apid, apqi));
-      const model = card?.model ?? cardModel(type);
-      let rc = AP_RESPONSE_NORMAL;
-      if (card && !card.config) rc = AP_RESPONSE_DECONFIGURED;
-      else if (card?.chkstop || q?.chkstop) rc = AP_RESPONSE_CHECKSTOPPED;
-      return { rc, at: model.hwtype, fac: model.functions, qd: model.depth };
-    },
+    // the AP hardware answers every AP instruction (TAPQ, NQAP, DQAP, RAPQ/ZAPQ)
+    ...sieApInstructions(host.bus.machine),
     qciLimits() {
       return { apxa: host.lpar.qci && host.lpar.apxa, na: host.lpar.na, nd: host.lpar.nd };
     },

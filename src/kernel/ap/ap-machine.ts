@@ -200,3 +200,20 @@ export class ApMachine {
     }
   }
 }
+
+/**
+ * The machine's AP instructions as the SIE runs them for a guest once its CRYCB check
+ * passed: the same queues the host reaches (what the VMM injects as the guest's machine).
+ */
+export function sieApInstructions(m: ApMachine) {
+  return {
+    tapq(apid: number, apqi: number) {
+      const t = m.tapq(apid, apqi);
+      return { rc: t.status.responseCode, status: t.status, at: t.info?.at ?? 0, fac: t.info?.fac ?? 0, qd: t.info?.qd ?? 0 };
+    },
+    nqap: (apid: number, apqi: number, psmid: bigint, msg: Uint8Array) => m.nqap(apid, apqi, psmid, msg),
+    dqap: (apid: number, apqi: number) => m.dqap(apid, apqi),
+    reset: (apid: number, apqi: number) => m.reset(apid, apqi),
+    elapse: (apid: number, apqi: number) => m.elapse(apid, apqi),
+  };
+}
