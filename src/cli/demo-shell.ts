@@ -9,6 +9,10 @@ import { readBytes, writeBytes } from '../manage/syscall-io.js';
 import { syscallsReader } from '../manage/sysfs-reader.js';
 import type { VmManager } from '../vmm/vm.js';
 import { guestCrycb, guestLszcrypt } from './commands/guest.js';
+import { guestApTapq, guestCrypto } from './commands/guest-crypto.js';
+import { guard } from './cli-error.js';
+import { parseCryptoArgs, resultLine } from './crypto-args.js';
+import { icaRsaCrt, icaRsaModExpo } from '../manage/ica.js';
 import { trace } from './commands/trace.js';
 import { restoreVms, vmMonitor, vmStop } from './commands/vm.js';
 import type { Io, Writer } from './io.js';
@@ -100,6 +104,38 @@ export class DemoShell {
     this.out.write(`${id}# ${what === 'lszcrypt' ? 'lszcrypt' : 'vfioctl guest crycb   (the CRYCB the machine reads)'}\n`);
     if (what === 'lszcrypt') guestLszcrypt({ id }, this.io, { vms: this.vms });
     else guestCrycb({ id }, this.io, { vms: this.vms });
+  }
+
+  /** A crypto request inside the guest; `shown` is the command line as the transcript prints it. */
+  async guestCrypto(id: string, op: string, values: Record<string, string>, shown: string): Promise<string> {
+    this.out.write(`${id}# ${shown}\n`);
+    let result = '';
+    const io: Io = { stdout: { write: (c) => ((result += String(c)), this.out.write(c)) }, stderr: this.out };
+    await guard(io, () => guestCrypto({ id, op, values }, io, { vms: this.vms }));
+    return result.trim();
+  }
+
+  /** TAPQ from the guest's CPU. */
+  guestTapq(id: string, apqn: string): void {
+    this.out.write(`${id}# vfioctl guest ${id} ap tapq ${apqn}   (TAPQ from the guest's CPU)\n`);
+    guestApTapq({ id, apqn }, this.io, { vms: this.vms });
+  }
+
+  /** `vfioctl host crypto OP …` on the host's /dev/z90crypt; a refused call prints the CLI's errno line. */
+  hostCrypto(op: string, values: Record<string, string>, shown: string): void {
+    this.prompt(shown);
+    const req = parseCryptoArgs('host crypto', op, values);
+    const v = req.values;
+    try {
+      const out =
+        req.op === 'rsa-me'
+          ? icaRsaModExpo(this.sys, req.length, { modulus: v.modulus!, exponent: v.exponent!, input: v.input! })
+          : icaRsaCrt(this.sys, req.length, { p: v.p!, q: v.q!, dp: v.dp!, dq: v.dq!, qinv: v.qinv!, input: v.input! });
+      this.out.write(resultLine(out, req.length));
+    } catch (e) {
+      if (!isKernelError(e)) throw e;
+      this.out.write(`vfioctl: host crypto: ${e.code} (${strerror(e.code)})\n`);
+    }
   }
 
   /** An HMP command in the VM's monitor. */
