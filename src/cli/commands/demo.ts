@@ -114,7 +114,6 @@ async function crypto(sh: DemoShell): Promise<void> {
 }
 
 function unplug(sh: DemoShell): void {
-  const m = mdevDir(DEMO_UUID);
   sh.heading('11. Unplug the device and stop the guest');
   sh.monitor('guest1', 'device_del hostdev0');
   sh.inGuest('guest1', 'crycb');
