@@ -10,7 +10,8 @@ import { syscallsReader } from '../manage/sysfs-reader.js';
 import type { VmManager } from '../vmm/vm.js';
 import { guestCrycb, guestLszcrypt } from './commands/guest.js';
 import { trace } from './commands/trace.js';
-import { restoreVms, vmMonitor, vmStop } from './commands/vm.js';
+import { restoreVms } from '../api/vm-host.js';
+import { vmMonitor, vmStop } from './commands/vm.js';
 import type { Io, Writer } from './io.js';
 
 /** A clock that moves only when the script says so, so the demo's dmesg is reproducible. */

@@ -6,7 +6,7 @@ import { Host } from '../../kernel/host.js';
 import { HostSpecError, parseHostSpec, PRESETS, PROFILES, presetSpec, type HostSpec, type PresetName, type Profile } from '../../kernel/host-spec.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { StateOptions } from './options.js';
 
 export interface HostInitOptions extends StateOptions {
