@@ -12,6 +12,21 @@ const dist = resolve(process.argv[2] ?? join(repo, 'dist'));
 const outdir = join(dist, 'cli');
 rmSync(outdir, { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+
+// commander requires child_process at load for executable subcommands, which vfioctl never
+// uses: give it a stand-in that loads the real module only if it is ever touched
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'vfioctl' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'vfioctl' }, () => ({
+      contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
 await build({
   entryPoints: { vfioctl: join(dist, 'src/cli/main.js') },
   outdir,
@@ -23,6 +38,7 @@ await build({
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
   // the version is known at build time: no package.json read on every start
   define: { 'globalThis.VFIOCTL_VERSION': JSON.stringify(version) },
   // the CommonJS dependencies call require() for Node built-ins, and write-file-atomic names

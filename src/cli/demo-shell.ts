@@ -96,11 +96,16 @@ export class DemoShell {
     return r.exitCode === 0;
   }
 
-  /** What the guest OS of a VM sees, as its root would type it inside the guest. */
-  inGuest(id: string, what: 'lszcrypt' | 'crycb'): void {
-    this.out.write(`${id}# ${what === 'lszcrypt' ? 'lszcrypt' : 'vfioctl guest crycb   (the CRYCB the machine reads)'}\n`);
-    if (what === 'lszcrypt') guestLszcrypt({ id }, this.io, { vms: this.vms });
-    else guestCrycb({ id }, this.io, { vms: this.vms });
+  /** lszcrypt inside the guest, as its root types it there (the `guest1#` prompt). */
+  inGuest(id: string): void {
+    this.out.write(`${id}# lszcrypt\n`);
+    guestLszcrypt({ id }, this.io, { vms: this.vms });
+  }
+
+  /** The guest's CRYCB as the machine holds it: the host's view of the running VM. */
+  crycb(id: string): void {
+    this.prompt(`vfioctl guest ${id} crycb`);
+    guestCrycb({ id }, this.io, { vms: this.vms });
   }
 
   /** An HMP command in the VM's monitor. */

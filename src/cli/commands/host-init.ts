@@ -57,11 +57,14 @@ async function chooseSpec(opts: HostInitOptions): Promise<{ spec: HostSpec; sour
   return { spec: presetSpec(preset, profile), source: `preset ${preset}` };
 }
 
+/** "1 adapter", "2 adapters". */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function hostInit(opts: HostInitOptions, io: Io): Promise<number> {
   return guard(io, async () => {
     const { spec, source } = await chooseSpec(opts);
     await new StateStore(opts.state).create(Host.boot(spec), opts.force);
-    const counts = `${spec.adapters.length} adapters, ${spec.usageDomains.length} usage domains, ${spec.controlDomains.length} control domains`;
+    const counts = [count(spec.adapters.length, 'adapter'), count(spec.usageDomains.length, 'usage domain'), count(spec.controlDomains.length, 'control domain')].join(', ');
     io.stdout.write(`initialised a ${spec.profile} twin from ${source} (${counts}) in ${opts.state}\n`);
     return 0;
   });
