@@ -1,4 +1,7 @@
-// Layer rules from DESIGN.md: a layer imports only from the layers listed above it.
+// Layer rules from DESIGN.md: a layer imports only from the layers listed above it, and no
+// file imports itself back through a cycle.
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const layer = (files, forbidden, message) => ({
@@ -7,6 +10,15 @@ const layer = (files, forbidden, message) => ({
     'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message })) }],
   },
 });
+
+const above = {
+  core: ['**/kernel/**', '**/vmm/**', '**/guest/**', '**/manage/**', '**/api/**', '**/fuse/**', '**/server/**', '**/cli/**'],
+  kernel: ['**/vmm/**', '**/guest/**', '**/manage/**', '**/api/**', '**/fuse/**', '**/server/**', '**/cli/**'],
+  manage: ['**/api/**', '**/fuse/**', '**/server/**', '**/cli/**'],
+  api: ['**/fuse/**', '**/server/**', '**/cli/**'],
+  fuse: ['**/server/**', '**/cli/**'],
+  server: ['**/cli/**'],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**'] },
@@ -17,14 +29,20 @@ export default tseslint.config(
       'no-warning-comments': 'off',
     },
   },
-  layer(['src/core/**'], ['**/kernel/**', '**/vmm/**', '**/guest/**', '**/manage/**', '**/fuse/**', '**/cli/**', '**/server/**'],
-    'core is the bottom layer and imports no other layer'),
-  layer(['src/kernel/**'], ['**/vmm/**', '**/guest/**', '**/manage/**', '**/fuse/**', '**/cli/**', '**/server/**'],
-    'the kernel twin knows nothing of user space'),
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver-next': [createTypeScriptImportResolver()] },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  layer(['src/core/**'], above.core, 'core is the bottom layer and imports no other layer'),
+  layer(['src/kernel/**'], above.kernel, 'the kernel twin knows nothing of user space'),
   // The VMM and the guest reach the kernel only through the syscall surface (DESIGN.md, Seams).
   layer(['src/vmm/**', 'src/guest/**'],
-    ['**/kernel/*/**', '!**/kernel/syscall-surface.js', '**/manage/**', '**/fuse/**', '**/cli/**', '**/server/**'],
+    ['**/kernel/*/**', '!**/kernel/syscall-surface.js', '**/manage/**', '**/api/**', '**/fuse/**', '**/server/**', '**/cli/**'],
     'user space talks to the kernel only through kernel/syscall-surface'),
-  layer(['src/manage/**'], ['**/fuse/**', '**/cli/**', '**/server/**'], 'manage sits below fuse, cli and server'),
-  layer(['src/fuse/**'], ['**/cli/**', '**/server/**'], 'fuse sits below cli and server'),
+  layer(['src/manage/**'], above.manage, 'manage sits below api, fuse, server and cli'),
+  layer(['src/api/**'], above.api, 'the library API sits below fuse, server and cli'),
+  layer(['src/fuse/**'], above.fuse, 'fuse sits below server and cli'),
+  layer(['src/server/**'], above.server, 'the server sits below cli'),
 );

@@ -4,7 +4,7 @@
 // operation measured in the same run (the floor of doing the maths in this process).
 
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
-import { restoreVms } from '../src/cli/commands/vm.js';
+import { restoreVms } from '../src/api/vm-host.js';
 import { bigIntToBytes, bytesToBigInt } from '../src/core/rsa-math.js';
 import { crtPartLengths } from '../src/core/zcrypt-uapi.js';
 import { guestRsa } from '../src/guest/guest-zcrypt.js';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateStore } from '../src/cli/state-store.js';
+import { StateStore } from '../src/api/state-store.js';
 import { readMountTable } from '../src/fuse/mount-table.js';
 import { TwinServer } from '../src/fuse/twin-server.js';
 import { Host } from '../src/kernel/host.js';

@@ -4,8 +4,11 @@ import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.b
 import { benchCrypto } from './crypto.bench.js';
 import { benchFuse } from './fuse.bench.js';
 import { benchMdevctl } from './mdevctl.bench.js';
+import { benchStartup } from './startup.bench.js';
 import { benchHotplug, benchStartStopLeak, benchVmStart } from './vmm.bench.js';
 
+console.log('# CLI start-up (issue 12)');
+benchStartup();
 console.log('# host twin (issue 2)');
 benchBoot();
 benchAssignDomain();

@@ -1,7 +1,7 @@
 // Issue 3 figures: a VM start until the guest sees its CRYCB, a hot plug round trip, and
 // 10,000 start/stop cycles with the heap measured before and after.
 
-import { restoreVms } from '../src/cli/commands/vm.js';
+import { restoreVms } from '../src/api/vm-host.js';
 import { Host } from '../src/kernel/host.js';
 import { presetSpec } from '../src/kernel/host-spec.js';
 import { O_RDWR, writeText } from '../src/kernel/syscall-surface.js';

@@ -6,7 +6,7 @@
 import { bigIntToBytes, bytesToBigInt } from '../core/rsa-math.js';
 import { crtPartLengths } from '../core/zcrypt-uapi.js';
 import type { RsaRequest } from '../core/zcrypt-ops.js';
-import { CliError } from './cli-error.js';
+import { CliError, usageHint } from './cli-error.js';
 
 export type CryptoOp = 'rsa-me' | 'rsa-crt';
 
@@ -25,15 +25,13 @@ export interface CryptoRequest {
 /** Exit code of a usage error (main.ts EXIT_USAGE). */
 const USAGE = 2;
 
-function usage(prefix: string, message: string): never {
-  throw new CliError(`${prefix}: ${message}`, USAGE);
-}
+type Usage = (at: string, message: string) => never;
 
 /** A hex operand: an even number of hex digits, at least one byte. */
-function hexOperand(prefix: string, name: string, text: string): Uint8Array {
-  if (text === '') usage(prefix, `--${name}: empty value`);
-  if (!/^[0-9a-fA-F]+$/.test(text)) usage(prefix, `--${name}: not a hexadecimal number: '${text}'`);
-  if (text.length % 2) usage(prefix, `--${name}: odd number of hex digits (${text.length})`);
+function hexOperand(usage: Usage, at: string, name: string, text: string): Uint8Array {
+  if (text === '') usage(at, `--${name}: empty value`);
+  if (!/^[0-9a-fA-F]+$/.test(text)) usage(at, `--${name}: not a hexadecimal number: '${text}'`);
+  if (text.length % 2) usage(at, `--${name}: odd number of hex digits (${text.length})`);
   return Uint8Array.from(Buffer.from(text, 'hex'));
 }
 
@@ -46,13 +44,18 @@ function significant(b: Uint8Array): number {
 
 /**
  * Validates the options of `op`: all present (as commander words it), hex, each within
- * its field. `prefix` starts every message (e.g. `host crypto`).
+ * its field. `prefix` starts every message (e.g. `host crypto`); a usage hint follows it.
  */
 export function parseCryptoArgs(prefix: string, op: string, opts: Record<string, string | undefined>): CryptoRequest {
+  // the usage hint names the command's --help: `host crypto`, or `guest` for `guest ID crypto`
+  const help = prefix.startsWith('guest') ? 'guest' : prefix;
+  const usage: Usage = (at, message) => {
+    throw new CliError(`${at}: ${message}\n${usageHint(help).trimEnd()}`, USAGE);
+  };
   if (op !== 'rsa-me' && op !== 'rsa-crt') usage(prefix, `unknown operation '${op}' (expected rsa-me or rsa-crt)`);
   for (const name of CRYPTO_OPTIONS[op]) if (opts[name] === undefined) usage(`${prefix} ${op}`, `required option '--${name} <hex>' not specified`);
   const v: Record<string, Uint8Array> = {};
-  for (const name of CRYPTO_OPTIONS[op]) v[name] = hexOperand(`${prefix} ${op}`, name, opts[name]!);
+  for (const name of CRYPTO_OPTIONS[op]) v[name] = hexOperand(usage, `${prefix} ${op}`, name, opts[name]!);
   const at = `${prefix} ${op}`;
   if (op === 'rsa-me') {
     const length = v.modulus!.length;

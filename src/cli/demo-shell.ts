@@ -14,7 +14,8 @@ import { guard } from './cli-error.js';
 import { parseCryptoArgs, resultLine } from './crypto-args.js';
 import { icaRsaCrt, icaRsaModExpo } from '../manage/ica.js';
 import { trace } from './commands/trace.js';
-import { restoreVms, vmMonitor, vmStop } from './commands/vm.js';
+import { restoreVms } from '../api/vm-host.js';
+import { vmMonitor, vmStop } from './commands/vm.js';
 import type { Io, Writer } from './io.js';
 
 /** A clock that moves only when the script says so, so the demo's dmesg is reproducible. */
@@ -99,25 +100,30 @@ export class DemoShell {
     return r.exitCode === 0;
   }
 
-  /** What the guest OS of a VM sees, as its root would type it inside the guest. */
-  inGuest(id: string, what: 'lszcrypt' | 'crycb'): void {
-    this.out.write(`${id}# ${what === 'lszcrypt' ? 'lszcrypt' : 'vfioctl guest crycb   (the CRYCB the machine reads)'}\n`);
-    if (what === 'lszcrypt') guestLszcrypt({ id }, this.io, { vms: this.vms });
-    else guestCrycb({ id }, this.io, { vms: this.vms });
+  /** lszcrypt inside the guest, as its root types it there (the `guest1#` prompt). */
+  inGuest(id: string): void {
+    this.out.write(`${id}# lszcrypt\n`);
+    guestLszcrypt({ id }, this.io, { vms: this.vms });
   }
 
-  /** A crypto request inside the guest; `shown` is the command line as the transcript prints it. */
+  /** The guest's CRYCB as the machine holds it: the host's view of the running VM. */
+  crycb(id: string): void {
+    this.prompt(`vfioctl guest ${id} crycb`);
+    guestCrycb({ id }, this.io, { vms: this.vms });
+  }
+
+  /** `vfioctl guest ID crypto …`: the guest's zcrypt runs a request; `shown` is the command as printed. Returns the result. */
   async guestCrypto(id: string, op: string, values: Record<string, string>, shown: string): Promise<string> {
-    this.out.write(`${id}# ${shown}\n`);
+    this.prompt(shown);
     let result = '';
     const io: Io = { stdout: { write: (c) => ((result += String(c)), this.out.write(c)) }, stderr: this.out };
     await guard(io, () => guestCrypto({ id, op, values }, io, { vms: this.vms }));
     return result.trim();
   }
 
-  /** TAPQ from the guest's CPU. */
+  /** `vfioctl guest ID ap tapq APQN`: TAPQ from the guest's CPU. */
   guestTapq(id: string, apqn: string): void {
-    this.out.write(`${id}# vfioctl guest ${id} ap tapq ${apqn}   (TAPQ from the guest's CPU)\n`);
+    this.prompt(`vfioctl guest ${id} ap tapq ${apqn}`);
     guestApTapq({ id, apqn }, this.io, { vms: this.vms });
   }
 

@@ -1,5 +1,7 @@
 // Where a command's output goes: the process's stdout/stderr, or buffers in tests.
 
+import { writeSync } from 'node:fs';
+
 export interface Writer {
   write(chunk: string | Uint8Array): void;
 }
@@ -9,11 +11,39 @@ export interface Io {
   stderr: Writer;
 }
 
-export function processIo(): Io {
+/** Exit status of a process whose reader went away (coreutils die of SIGPIPE: 128 + 13). */
+export const EXIT_SIGPIPE = 141;
+
+/**
+ * Writes straight to the file descriptor, as a C tool's stdio does: no stream object is
+ * built (for a pipe that would load node:net). A reader that went away ends the process
+ * quietly; a non-blocking descriptor that is full hands the rest to Node's stream.
+ */
+function fdWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): Writer {
+  let queued = false;
   return {
-    stdout: { write: (chunk) => void process.stdout.write(chunk) },
-    stderr: { write: (chunk) => void process.stderr.write(chunk) },
+    write(chunk) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      if (queued) {
+        stream().write(buf);
+        return;
+      }
+      let off = 0;
+      try {
+        while (off < buf.length) off += writeSync(fd, buf, off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+        if (code !== 'EAGAIN') throw e;
+        queued = true;
+        stream().write(buf.subarray(off));
+      }
+    },
   };
+}
+
+export function processIo(): Io {
+  return { stdout: fdWriter(1, () => process.stdout), stderr: fdWriter(2, () => process.stderr) };
 }
 
 /** Collects output as bytes, so tests can check exactly what a command printed. */

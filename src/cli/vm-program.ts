@@ -1,55 +1,61 @@
 // The commander wiring of the VMM commands: `qemu`, `vm`, `guest` and `trace`. Each runs
 // one command function on the stored twin's VMs; commands that can change a VM save it.
+// The VMM and the twin load only when a command runs.
 
 import type { Command } from 'commander';
-import { guard } from './cli-error.js';
-import { guestCrycb, guestLszcrypt, guestRescan } from './commands/guest.js';
-import { guestApTapq, guestCrypto } from './commands/guest-crypto.js';
-import { cryptoOptions } from './crypto-program.js';
-import { qemu } from './commands/qemu.js';
-import { trace } from './commands/trace.js';
-import { vmList, vmMonitor, vmReset, vmStop, type VmCommandContext } from './commands/vm.js';
+import type { VmCommandContext } from './commands/vm.js';
+import { rejectRoot, usageHint } from './cli-error.js';
 import type { Io } from './io.js';
-import { StateStore } from './state-store.js';
+import { run, type ProgramContext } from './program-context.js';
+import { cryptoOptions } from './crypto-options.js';
 
-type VmCommand = (io: Io, ctx: VmCommandContext) => number;
-type Runner = (command: (io: Io) => Promise<number>) => Promise<void>;
+type VmCommand = (io: Io, ctx: VmCommandContext) => number | Promise<number>;
 
-function onTwin(state: string, mutates: boolean, command: VmCommand): (io: Io) => Promise<number> {
-  return (io) =>
-    guard(io, async () => {
-      const store = new StateStore(state);
-      if (mutates) return store.update((_host, twin) => command(io, { vms: twin.vms }));
-      return command(io, { vms: (await store.loadTwin()).vms });
-    });
+/** The twin's VMs for one command: under the state lock (and saved) when it may change them. */
+function onTwin(ctx: ProgramContext, name: string, mutates: boolean, command: VmCommand): (io: Io) => Promise<number> | number {
+  return (
+    rejectRoot(ctx, name) ??
+    (async (io) => {
+      const [{ guard }, { StateStore }] = await Promise.all([import('./cli-error.js'), import('../api/state-store.js')]);
+      return guard(io, async () => {
+        const store = new StateStore(ctx.state());
+        if (mutates) return store.update(async (_host, twin) => command(io, { vms: await twin.vmManager() }));
+        const twin = await store.loadTwin();
+        return command(io, { vms: await twin.vmManager() });
+      });
+    })
+  );
 }
 
-export function vmCommands(program: Command, state: () => string, run: Runner, qemuArgv: readonly string[]): void {
+export function registerVmCommands(program: Command, ctx: ProgramContext, qemuArgv: readonly string[]): void {
+  const vmModule = () => import('./commands/vm.js');
   program
     .command('qemu')
-    .description('start qemu-system-s390x on the twin with its exact arguments: prints the VM id, or what QEMU prints on failure')
+    .description('start QEMU (qemu-system-s390x on an s390x twin) with its exact arguments: prints the VM id, or what QEMU prints on failure')
     .helpOption(false)
-    .action(() => run(onTwin(state(), true, (io, ctx) => qemu({ argv: qemuArgv }, io, ctx))));
+    .action(() => run(ctx, onTwin(ctx, 'qemu', true, async (io, c) => (await import('./commands/qemu.js')).qemu({ argv: qemuArgv }, io, c))));
 
   const vm = program.command('vm').description('the running VMs');
   vm.command('list')
     .description('one line per VM (--json: full records with devices and CRYCB)')
     .option('--json', 'print JSON')
-    .action((o: { json?: boolean }) => run(onTwin(state(), false, (io, ctx) => vmList({ json: o.json }, io, ctx))));
+    .action((o: { json?: boolean }) => run(ctx, onTwin(ctx, 'vm list', false, async (io, c) => (await vmModule()).vmList({ json: o.json }, io, c))));
   vm.command('stop')
     .description('the QEMU process exits: its files close, the CRYCB is cleared and the queues reset')
     .argument('<id>')
-    .action((id: string) => run(onTwin(state(), true, (io, ctx) => vmStop({ id }, io, ctx))));
+    .action((id: string) => run(ctx, onTwin(ctx, 'vm stop', true, async (io, c) => (await vmModule()).vmStop({ id }, io, c))));
   vm.command('reset')
     .description('system reset: every device is reset (VFIO_DEVICE_RESET)')
     .argument('<id>')
-    .action((id: string) => run(onTwin(state(), true, (io, ctx) => vmReset({ id }, io, ctx))));
+    .action((id: string) => run(ctx, onTwin(ctx, 'vm reset', true, async (io, c) => (await vmModule()).vmReset({ id }, io, c))));
   vm.command('monitor')
     .description("run one HMP command, e.g. 'device_add vfio-ap,sysfsdev=...,id=ap0' or 'device_del ap0'")
     .argument('<id>')
     .argument('<command>')
-    .action((id: string, command: string) => run(onTwin(state(), true, (io, ctx) => vmMonitor({ id, command }, io, ctx))));
+    .action((id: string, command: string) => run(ctx, onTwin(ctx, 'vm monitor', true, async (io, c) => (await vmModule()).vmMonitor({ id, command }, io, c))));
 
+  const guestModule = () => import('./commands/guest.js');
+  const guestCrypto = () => import('./commands/guest-crypto.js');
   cryptoOptions(
     program
       .command('guest')
@@ -62,33 +68,32 @@ export function vmCommands(program: Command, state: () => string, run: Runner, q
       .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004')
       .option('-V, --verbose', 'lszcrypt: verbose columns'),
   ).action((id: string, action: string, rest: string[], o: { verbose?: boolean } & Record<string, string | undefined>) => {
-      switch (action) {
-        case 'crypto':
-          return run(onTwin(state(), true, (io, ctx) => guestCrypto({ id, op: rest[0] ?? '', values: o }, io, ctx)));
-        case 'ap':
-          if (rest[0] !== 'tapq')
-            return run(async (io) => {
-              io.stderr.write(`vfioctl: guest ap: unknown instruction '${rest[0] ?? ''}' (tapq)\n`);
-              return 2;
-            });
-          return run(onTwin(state(), false, (io, ctx) => guestApTapq({ id, apqn: rest[1] }, io, ctx)));
-        case 'lszcrypt':
-          return run(onTwin(state(), false, (io, ctx) => guestLszcrypt({ id, verbose: o.verbose }, io, ctx)));
-        case 'rescan':
-          return run(onTwin(state(), true, (io, ctx) => guestRescan({ id }, io, ctx)));
-        case 'crycb':
-          return run(onTwin(state(), false, (io, ctx) => guestCrycb({ id }, io, ctx)));
-        default:
-          return run(async (io) => {
-            io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto or ap)\n`);
-            return 2;
-          });
-      }
-    });
+    switch (action) {
+      case 'lszcrypt':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestLszcrypt({ id, verbose: o.verbose }, io, c)));
+      case 'rescan':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestModule()).guestRescan({ id }, io, c)));
+      case 'crycb':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestCrycb({ id }, io, c)));
+      case 'crypto':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestCrypto()).guestCrypto({ id, op: rest[0] ?? '', values: o }, io, c)));
+      case 'ap':
+        if (rest[0] === 'tapq') return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestCrypto()).guestApTapq({ id, apqn: rest[1] }, io, c)));
+        return run(ctx, (io) => {
+          io.stderr.write(`vfioctl: guest ap: unknown instruction '${rest[0] ?? ''}' (tapq)\n${usageHint('guest')}`);
+          return 2;
+        });
+      default:
+        return run(ctx, (io) => {
+          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto or ap)\n${usageHint('guest')}`);
+          return 2;
+        });
+    }
+  });
 
   program
     .command('trace')
     .description('the realize/unrealize event trace (group open, container, KVM, CRYCB writes)')
     .option('--vm <id>', 'only this VM')
-    .action((o: { vm?: string }) => run(onTwin(state(), false, (io, ctx) => trace({ vm: o.vm }, io, ctx))));
+    .action((o: { vm?: string }) => run(ctx, onTwin(ctx, 'trace', false, async (io, c) => (await import('./commands/trace.js')).trace({ vm: o.vm }, io, c))));
 }

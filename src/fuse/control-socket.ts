@@ -33,9 +33,7 @@ export interface PingReply {
 
 export type RunReply = { ok: true; code: number; stdout: string; stderr: string } | { ok: false; error: string };
 
-export function socketPath(state: string): string {
-  return `${state}.sock`;
-}
+export { socketPath } from './socket-path.js';
 
 export class SocketPathError extends Error {}
 

@@ -5,8 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { NoServerError, PROTOCOL_VERSION, request, socketPath, type RunReply } from './control-socket.js';
 
-/** Set in the environment of commands the server runs: they must not forward again. */
-export const SERVED_ENV = 'VFIOCTL_SERVED';
+export { SERVED_ENV } from './socket-path.js';
 
 /** Paths that name the caller's own stdin; the server gets the bytes instead. */
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);

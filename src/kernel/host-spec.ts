@@ -2,12 +2,12 @@
 // so a bad spec is refused with the field it is wrong in.
 
 import { z } from 'zod';
+import { CARD_TYPE_RE } from './ap/card-type.js';
 
 export const PROFILES = ['modern', 'legacy'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-/** CEX4..CEX8 followed by A (accelerator), C (CCA coprocessor) or P (EP11 coprocessor). */
-export const CARD_TYPE_RE = /^CEX([4-8])([ACP])$/;
+export { CARD_TYPE_RE };
 
 const id = z.number().int().min(0).max(255);
 

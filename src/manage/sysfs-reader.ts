@@ -1,6 +1,7 @@
 // The small read-only view of sysfs that management views need (lszcrypt, export checks):
 // one interface, implemented over the twin's syscall surface and over a real directory.
 
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readText, type Syscalls } from '../kernel/syscall-surface.js';
 
 export interface SysfsReader {
@@ -49,4 +50,18 @@ export function isDir(reader: SysfsReader, path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A reader over a real sysfs directory mounted at `dir` (`/sys/x` reads `dir/x`), as
+ * s390-tools read `$SYSFS_ROOT`: plain file-system calls, links followed by the OS.
+ */
+export function directoryReader(dir: string): SysfsReader {
+  const at = (path: string): string => (path === '/sys' ? dir : path.startsWith('/sys/') ? `${dir}${path.slice(4)}` : `${dir}${path}`);
+  return {
+    read: (path) => readFileSync(at(path), 'latin1'),
+    readdir: (path) => readdirSync(at(path)),
+    readlink: (path) => readlinkSync(at(path)),
+    exists: (path) => existsSync(at(path)),
+  };
 }

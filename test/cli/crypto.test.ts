@@ -53,7 +53,8 @@ describe('vfioctl host crypto', () => {
       [['rsa-crt', ...crtArgs().map((a, i, all) => (all[i - 1] === '--p' ? '00' : a))], 'vfioctl: host crypto rsa-crt: --p: zero\n'],
       [['rsa-sign', ...meArgs()], "vfioctl: host crypto: unknown operation 'rsa-sign' (expected rsa-me or rsa-crt)\n"],
     ];
-    for (const [args, stderr] of cases) expect(await cli('host', 'crypto', ...args)).toEqual(expect.objectContaining({ code: 2, stdout: '', stderr }));
+    const hint = "(run 'vfioctl host crypto --help' for usage)\n";
+    for (const [args, stderr] of cases) expect(await cli('host', 'crypto', ...args)).toEqual(expect.objectContaining({ code: 2, stdout: '', stderr: stderr + hint }));
   });
 });
 
@@ -86,7 +87,12 @@ describe('vfioctl guest ID crypto and ap tapq', () => {
     expect((await cli('guest', 'g1', 'ap', 'tapq', '05.0047')).stdout).toBe('05.0047 rc=01 (APQN not available) queue-empty=0 replies-pending=0 irq=0\n');
     await cli('sys', 'write', '/sys/devices/ap/card05/config', '0');
     expect((await cli('guest', 'g1', 'ap', 'tapq', '05.0004')).stdout).toBe('05.0004 rc=03 (deconfigured) queue-empty=0 replies-pending=0 irq=0\n');
-    expect(await cli('guest', 'g1', 'ap', 'tapq', '5.4')).toEqual(expect.objectContaining({ code: 2, stderr: "vfioctl: guest ap tapq: invalid APQN '5.4' (expected XX.YYYY, e.g. 05.0004)\n" }));
+    expect(await cli('guest', 'g1', 'ap', 'tapq', '5.4')).toEqual(
+      expect.objectContaining({ code: 2, stderr: "vfioctl: guest ap tapq: invalid APQN '5.4' (expected XX.YYYY, e.g. 05.0004)\n(run 'vfioctl guest --help' for usage)\n" }),
+    );
+    expect(await cli('guest', 'g1', 'crypto', 'rsa-me', '--modulus', 'abc')).toEqual(
+      expect.objectContaining({ code: 2, stderr: "vfioctl: guest crypto rsa-me: required option '--exponent <hex>' not specified\n(run 'vfioctl guest --help' for usage)\n" }),
+    );
     expect(await cli('guest', 'g1', 'crypto', 'rsa-crt', ...crtArgs())).toEqual(expect.objectContaining({ code: 1, stderr: 'vfioctl: guest crypto: ENODEV (No such device)\n' }));
   });
 });

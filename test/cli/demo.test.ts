@@ -30,7 +30,7 @@ describe('vfioctl demo', () => {
       `$ echo 6 > ${m}/assign_adapter\n`,
       '06.00ab  CEX5A Accelerator online            0\n',
       // the guest signs on its passthrough queue, the host verifies on a queue it kept
-      'guest1# vfioctl guest guest1 crypto rsa-crt --p $P --q $Q --dp $DP --dq $DQ --qinv $QINV --input $IN\nc4fa9274496da9969687508cf249e406b9d351adafc158212aa691046054322ad4336199ec63ce4eecfaf4389ddfe8384dd8272ea94d34e39e6e60b9c97c155e\n',
+      '$ vfioctl guest guest1 crypto rsa-crt --p $P --q $Q --dp $DP --dq $DQ --qinv $QINV --input $IN\nc4fa9274496da9969687508cf249e406b9d351adafc158212aa691046054322ad4336199ec63ce4eecfaf4389ddfe8384dd8272ea94d34e39e6e60b9c97c155e\n',
       '05.0004 rc=00 (normal) queue-empty=1 replies-pending=0 irq=0\n',
       '06.0004  CEX5A Accelerator online            1\n',
       `$ vfioctl host crypto rsa-me --modulus $N --exponent 010001 --input $SIGNATURE\n${'0'.repeat(104)}7666696f63746c2064656d6f\n`,

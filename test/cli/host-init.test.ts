@@ -15,6 +15,13 @@ describe('vfioctl host init', () => {
     expect(specOf(state)).toMatchObject({ profile: 'modern', usageDomains: [4, 0x47, 0xab, 0xff] });
   });
 
+  it('counts in the singular where there is one', async () => {
+    const { state, dir, cli } = twinCli();
+    const file = join(dir, 'one.json');
+    writeFileSync(file, JSON.stringify({ adapters: [{ id: 1, type: 'CEX7C' }], usageDomains: [3], controlDomains: [] }));
+    expect((await cli('host', 'init', '--spec', file)).stdout).toBe(`initialised a modern twin from ${file} (1 adapter, 1 usage domain, 0 control domains) in ${state}\n`);
+  });
+
   it('refuses to overwrite an existing state without --force', async () => {
     const { state, cli } = twinCli();
     await cli('host', 'init');

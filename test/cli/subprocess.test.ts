@@ -83,4 +83,14 @@ describe('node bin/vfioctl as a real process', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('bash: echo: write error: Address already in use\n');
   });
+
+  it('ends quietly when the reader of its output goes away (| head), with the status coreutils get from SIGPIPE', async () => {
+    const state = join(tempDir(), 'twin.json');
+    expect((await vfioctl(state, 'host', 'init', '--preset', 'z16')).code).toBe(0);
+    // the tree of a z16 host is far larger than a pipe's buffer
+    const r = await run('bash', ['-c', `set -o pipefail; "$0" "$1" sys tree /sys | head -c 10 >/dev/null; echo "rc=$?"`, process.execPath, bin], {
+      env: { ...process.env, VFIOCTL_STATE: state },
+    });
+    expect(r).toEqual({ stdout: 'rc=141\n', stderr: '' });
+  });
 });

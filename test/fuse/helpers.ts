@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
-import { StateStore } from '../../src/cli/state-store.js';
+import { StateStore } from '../../src/api/state-store.js';
 import { findMount, readMountTable, unmount } from '../../src/fuse/mount-table.js';
 import { Host } from '../../src/kernel/host.js';
 import { presetSpec } from '../../src/kernel/host-spec.js';

@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, afterEach } from 'vitest';
 import { bufferIo } from '../../src/cli/io.js';
+import { addGlobalOptions } from '../../src/cli/global-options.js';
+import { registerApCommands } from '../../src/cli/ap-program.js';
 import { registerManageCommands } from '../../src/cli/manage-program.js';
-import { FILES_SECTION } from '../../src/cli/manage-session.js';
-import { StateStore } from '../../src/cli/state-store.js';
-import { Twin } from '../../src/cli/twin.js';
+import { FILES_SECTION } from '../../src/api/manage-session.js';
+import { StateStore } from '../../src/api/state-store.js';
+import { Twin } from '../../src/api/twin.js';
 import { presetSpec, type PresetName } from '../../src/kernel/host-spec.js';
 import { Host } from '../../src/kernel/host.js';
 import { exportSysfs } from '../../src/manage/export.js';
@@ -104,16 +106,19 @@ export interface Harness {
 export async function runProgram(argv: string[], state: string, stdin?: string): Promise<Result> {
   const io = bufferIo();
   let code = 0;
-  const program = new Command('vfioctl')
-    .option('--state <file>')
+  const program = addGlobalOptions(new Command('vfioctl'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  registerManageCommands(program, {
+  const ctx = {
     io,
+    env: {},
     state: () => program.opts<{ state?: string }>().state ?? state,
-    setExitCode: (c) => (code = c),
-    readFile: (p) => (stdin !== undefined && (p === '/dev/stdin' || p === '-') ? Buffer.from(stdin) : readFileSync(p)),
-  });
+    root: () => program.opts<{ root?: string }>().root,
+    setExitCode: (c: number) => (code = c),
+    readFile: (p: string) => (stdin !== undefined && (p === '/dev/stdin' || p === '-') ? Buffer.from(stdin) : readFileSync(p)),
+  };
+  registerManageCommands(program, ctx);
+  registerApCommands(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { Host } from '../../src/kernel/host.js';
 import { parseHostSpec } from '../../src/kernel/host-spec.js';
-import { restoreVms } from '../../src/cli/commands/vm.js';
+import { restoreVms } from '../../src/api/vm-host.js';
 import { lszcrypt } from '../../src/guest/lszcrypt.js';
 import { viewApqns } from '../../src/guest/guest-os.js';
 import { AP_CPU, UUID_A, bootTwin, makeMdev } from './helpers.js';

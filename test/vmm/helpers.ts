@@ -5,7 +5,7 @@ import { Host } from '../../src/kernel/host.js';
 import { presetSpec, type Profile } from '../../src/kernel/host-spec.js';
 import { readText, writeText } from '../../src/kernel/syscall-surface.js';
 import type { Process } from '../../src/kernel/vfs/process.js';
-import { restoreVms, snapshotVms } from '../../src/cli/commands/vm.js';
+import { restoreVms, snapshotVms } from '../../src/api/vm-host.js';
 import type { VmManager } from '../../src/vmm/vm.js';
 
 export const UUID_A = '669d9b23-fe1b-4ecb-be08-a2fabca99b71';

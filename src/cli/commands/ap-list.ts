@@ -1,20 +1,32 @@
-// `vfioctl ap list [-V] [--json]`: lszcrypt's device table for the twin, read through sysfs.
+// `vfioctl ap list [-V] [--json]`: lszcrypt's device table, read through sysfs: the twin's,
+// the sysfs of --root DIR, or $SYSFS_ROOT (the sysfs mount point, as lszcrypt takes it).
 
+import { join } from 'node:path';
 import { formatLszcrypt, LszcryptError, lszcryptTable } from '../../manage/lszcrypt.js';
-import { syscallsReader } from '../../manage/sysfs-reader.js';
+import { directoryReader, syscallsReader, type SysfsReader } from '../../manage/sysfs-reader.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
 import type { StateOptions } from './options.js';
 
 export interface ApListOptions extends StateOptions {
   verbose: boolean;
   json: boolean;
+  /** --root DIR: read DIR/sys. */
+  root?: string;
+  /** $SYSFS_ROOT: read this directory as /sys (lszcrypt's override); --root wins. */
+  sysfsRoot?: string;
+}
+
+async function readerFor(opts: ApListOptions): Promise<SysfsReader> {
+  if (opts.root !== undefined) return directoryReader(join(opts.root, 'sys'));
+  if (opts.sysfsRoot) return directoryReader(opts.sysfsRoot);
+  const { StateStore } = await import('../../api/state-store.js');
+  return syscallsReader((await new StateStore(opts.state).load()).process());
 }
 
 export function apList(opts: ApListOptions, io: Io): Promise<number> {
   return guard(io, async () => {
-    const reader = syscallsReader((await new StateStore(opts.state).load()).process());
+    const reader = await readerFor(opts);
     let table;
     try {
       table = lszcryptTable(reader, { verbose: opts.verbose });

@@ -4,7 +4,7 @@
 import { ChzdevError, setMasks, showMasks } from '../../manage/ap-masks.js';
 import { MaskSyntaxError } from '../../manage/ap-rules.js';
 import type { Io } from '../io.js';
-import { withBackend, type ManageOptions } from '../manage-session.js';
+import { withBackend, type ManageOptions } from '../../api/manage-session.js';
 import { reportFailure } from './mdev.js';
 
 export interface ApMaskOptions extends ManageOptions {

@@ -20,6 +20,7 @@ function intro(sh: DemoShell): void {
   sh.note('vfioctl demo: the vfio-ap walk-through of the kernel documentation, on an embedded host twin.');
   sh.note("Host: the 'doc' preset, adapters 0x05 (CEX5C) and 0x06 (CEX5A), usage and control");
   sh.note('domains 0x04, 0x47, 0xab and 0xff. Your stored twin (vfioctl host init) is not touched.');
+  sh.note("Prompts: '$' is a root shell on the host, '(qemu)' QEMU's monitor, 'guest1#' a root shell inside the guest.");
   sh.heading('1. Every queue starts out owned by the host: zcrypt drives it');
   sh.lszcrypt(false);
 }
@@ -79,8 +80,8 @@ function guest(sh: DemoShell): void {
   sh.qemu(['-machine', 's390-ccw-virtio', '-cpu', 'host,ap=on,apqci=on,apft=on,apqi=on', '-nodefaults', '-nographic', '-name', 'guest1', '-device', `vfio-ap,sysfsdev=${m},id=hostdev0`]);
   sh.trace('guest1');
   sh.cat('/sys/devices/ap/card05/05.0004/status');
-  sh.inGuest('guest1', 'crycb');
-  sh.inGuest('guest1', 'lszcrypt');
+  sh.crycb('guest1');
+  sh.inGuest('guest1');
   sh.heading('8. One vfio-ap device per guest, one guest per mdev');
   sh.note('The ap-bus takes a single device, so a second -device vfio-ap finds no bus:');
   const m2 = mdevDir(DEMO_UUID_2);
@@ -90,7 +91,7 @@ function guest(sh: DemoShell): void {
   sh.heading('9. Hot plug: assign adapter 6 while the guest runs');
   sh.echo('6', `${m}/assign_adapter`);
   sh.note('The driver pushes the new shadow into the CRYCB and signals QEMU, which tells the guest at once:');
-  sh.inGuest('guest1', 'lszcrypt');
+  sh.inGuest('guest1');
 }
 
 async function crypto(sh: DemoShell): Promise<void> {
@@ -105,7 +106,7 @@ async function crypto(sh: DemoShell): Promise<void> {
   const signature = await sh.guestCrypto('guest1', 'rsa-crt', crt, 'vfioctl guest guest1 crypto rsa-crt --p $P --q $Q --dp $DP --dq $DQ --qinv $QINV --input $IN');
   sh.guestTapq('guest1', '05.0004');
   sh.guestTapq('guest1', '05.0047');
-  sh.inGuest('guest1', 'lszcrypt');
+  sh.inGuest('guest1');
   sh.note('The host checks the signature with the public exponent on the queues zcrypt still drives (05.0047, 05.00ff):');
   sh.note(`N=${k.n}; SIGNATURE is what the guest printed`);
   sh.hostCrypto('rsa-me', { modulus: k.n, exponent: k.e, input: signature }, 'vfioctl host crypto rsa-me --modulus $N --exponent 010001 --input $SIGNATURE');
@@ -116,7 +117,7 @@ async function crypto(sh: DemoShell): Promise<void> {
 function unplug(sh: DemoShell): void {
   sh.heading('11. Unplug the device and stop the guest');
   sh.monitor('guest1', 'device_del hostdev0');
-  sh.inGuest('guest1', 'crycb');
+  sh.crycb('guest1');
   sh.stopVm('guest1');
   sh.note('Closing the device cleared the CRYCB and reset the queues; they are only assigned now:');
   sh.cat('/sys/devices/ap/card05/05.0004/status');

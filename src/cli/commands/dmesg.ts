@@ -2,7 +2,7 @@
 
 import { guard } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { StateOptions } from './options.js';
 
 export function dmesg(opts: StateOptions, io: Io): Promise<number> {

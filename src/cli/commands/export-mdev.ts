@@ -5,7 +5,7 @@ import { libvirtHostdevXml, libvirtNodedevXml, mdevFacts, qemuDeviceArgs } from 
 import { UsageError } from '../../manage/mdev-args.js';
 import { parseMdevUuid } from '../../manage/mdev-uuid.js';
 import type { Io } from '../io.js';
-import { withBackend, type ManageOptions } from '../manage-session.js';
+import { withBackend, type ManageOptions } from '../../api/manage-session.js';
 import { reportFailure } from './mdev.js';
 
 export type ExportFormat = 'qemu' | 'libvirt-nodedev' | 'libvirt-hostdev';

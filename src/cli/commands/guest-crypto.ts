@@ -6,7 +6,7 @@ import { responseCodeName } from '../../core/ap-queue-status.js';
 import { apqnName, parseApqnName } from '../../core/apqn.js';
 import { strerror } from '../../core/errno.js';
 import { guestRsa } from '../../guest/guest-zcrypt.js';
-import { CliError } from '../cli-error.js';
+import { CliError, usageHint } from '../cli-error.js';
 import { parseCryptoArgs, resultLine, rsaRequest } from '../crypto-args.js';
 import type { Io } from '../io.js';
 import { guestOf } from './guest.js';
@@ -27,7 +27,7 @@ export function guestCrypto(args: { id: string; op: string; values: Record<strin
 /** TAPQ on one APQN from inside the guest: `05.0004 rc=00 (normal) queue-empty=1 replies-pending=0 irq=0`. */
 export function guestApTapq(args: { id: string; apqn: string | undefined }, io: Io, ctx: VmCommandContext): number {
   const id = args.apqn === undefined ? undefined : parseApqnName(args.apqn.toLowerCase());
-  if (!id) throw new CliError(`guest ap tapq: invalid APQN '${args.apqn ?? ''}' (expected XX.YYYY, e.g. 05.0004)`, 2);
+  if (!id) throw new CliError(`guest ap tapq: invalid APQN '${args.apqn ?? ''}' (expected XX.YYYY, e.g. 05.0004)\n${usageHint('guest').trimEnd()}`, 2);
   const vm = guestOf(ctx, args.id, io);
   if (!vm) return 1;
   if (!vm.guest.cpu.ap) throw new CliError(`guest ap tapq: the guest's CPU model has no AP instructions (ap=off)`);

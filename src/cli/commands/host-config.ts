@@ -5,7 +5,7 @@ import { HostConfigError, type ConfigResource } from '../../kernel/host.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { parseId } from '../parse-id.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { StateOptions } from './options.js';
 
 export interface HostConfigOptions extends StateOptions {

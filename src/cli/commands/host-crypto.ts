@@ -7,7 +7,7 @@ import { icaRsaCrt, icaRsaModExpo } from '../../manage/ica.js';
 import { CliError, guard } from '../cli-error.js';
 import { parseCryptoArgs, resultLine } from '../crypto-args.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { StateOptions } from './options.js';
 
 export interface HostCryptoOptions extends StateOptions {

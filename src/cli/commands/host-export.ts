@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import { exportSysfs } from '../../manage/export.js';
 import { exportTwinFiles } from '../../manage/files-export.js';
 import { TwinFiles, type TwinFilesSnapshot } from '../../manage/twin-files.js';
-import { FILES_SECTION } from '../manage-session.js';
+import { FILES_SECTION } from '../../api/manage-session.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { StateOptions } from './options.js';
 
 export interface HostExportOptions extends StateOptions {

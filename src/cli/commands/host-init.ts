@@ -6,7 +6,7 @@ import { Host } from '../../kernel/host.js';
 import { HostSpecError, parseHostSpec, PRESETS, PROFILES, presetSpec, type HostSpec, type PresetName, type Profile } from '../../kernel/host-spec.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { StateOptions } from './options.js';
 
 export interface HostInitOptions extends StateOptions {
@@ -57,11 +57,14 @@ async function chooseSpec(opts: HostInitOptions): Promise<{ spec: HostSpec; sour
   return { spec: presetSpec(preset, profile), source: `preset ${preset}` };
 }
 
+/** "1 adapter", "2 adapters". */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function hostInit(opts: HostInitOptions, io: Io): Promise<number> {
   return guard(io, async () => {
     const { spec, source } = await chooseSpec(opts);
     await new StateStore(opts.state).create(Host.boot(spec), opts.force);
-    const counts = `${spec.adapters.length} adapters, ${spec.usageDomains.length} usage domains, ${spec.controlDomains.length} control domains`;
+    const counts = [count(spec.adapters.length, 'adapter'), count(spec.usageDomains.length, 'usage domain'), count(spec.controlDomains.length, 'control domain')].join(', ');
     io.stdout.write(`initialised a ${spec.profile} twin from ${source} (${counts}) in ${opts.state}\n`);
     return 0;
   });

@@ -24,7 +24,7 @@ import {
 import { LockError } from '../../manage/file-lock.js';
 import { CliError } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { withBackend, type ManageOptions } from '../manage-session.js';
+import { withBackend, type ManageOptions } from '../../api/manage-session.js';
 
 export type MdevVerb = 'list' | 'types' | 'define' | 'undefine' | 'modify' | 'start' | 'stop' | 'start-parent-mdevs';
 

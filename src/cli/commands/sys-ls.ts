@@ -3,7 +3,7 @@
 
 import { guard, syscall } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { PathOptions } from './options.js';
 
 export function sysLs(opts: PathOptions, io: Io): Promise<number> {

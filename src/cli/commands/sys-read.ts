@@ -3,7 +3,7 @@
 import { readBytes } from '../../manage/syscall-io.js';
 import { guard, syscall } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { PathOptions } from './options.js';
 
 export function sysRead(opts: PathOptions, io: Io): Promise<number> {

@@ -2,7 +2,7 @@
 
 import { CliError, guard, syscall } from '../cli-error.js';
 import { ChunkedWriter, type Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import { writeTree } from '../sysfs-tree.js';
 import type { StateOptions } from './options.js';
 

@@ -5,7 +5,7 @@
 import { writeBytes } from '../../manage/syscall-io.js';
 import { guard, syscall } from '../cli-error.js';
 import type { Io } from '../io.js';
-import { StateStore } from '../state-store.js';
+import { StateStore } from '../../api/state-store.js';
 import type { PathOptions } from './options.js';
 
 export interface SysWriteOptions extends PathOptions {

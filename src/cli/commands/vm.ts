@@ -1,82 +1,12 @@
-// `vfioctl vm list|stop|reset|monitor` and the glue between the twin host and the VMM:
-// the VmHost adapter (processes, and the machine under a guest), snapshotVms/restoreVms
-// for the state file.
+// `vfioctl vm list|stop|reset|monitor`.
 
-import type { Host } from '../../kernel/host.js';
-import { sieApInstructions } from '../../kernel/ap/ap-machine.js';
-import { KvmVmFile } from '../../kernel/kvm/kvm.js';
-import type { Process } from '../../kernel/vfs/process.js';
-import type { CrycbView, GuestMachine } from '../../guest/guest-machine.js';
-import { VmManager, type Vm, type VmHost, type VmProcess, type VmsSnapshot } from '../../vmm/vm.js';
+import type { Vm, VmManager } from '../../vmm/vm.js';
 import type { Io } from '../io.js';
 
 
 /** What every VM command receives: the twin's VMs, restored with the host. */
 export interface VmCommandContext {
   vms: VmManager;
-}
-
-/** The twin host's processes, including those a restore brought back (by pid). */
-interface HostWithProcesses {
-  process(comm?: string): Process;
-  /** A process the kernel checkpoint restored, if the host keeps them. */
-  restoredProcess?(pid: number): Process | undefined;
-  processes?: ReadonlyMap<number, Process>;
-}
-
-/**
- * The machine under a guest: the SIE reads the VM's CRYCB (the KVM object behind the QEMU
- * process's VM fd) and the AP hardware answers TAPQ from the LPAR configuration and the
- * adapters' state. This is hardware, not a syscall: the guest model gets it injected.
- */
-export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefined): GuestMachine {
-  const kvmOf = (): KvmVmFile['kvm'] | undefined => {
-    if (vmFd === undefined) return undefined;
-    try {
-      const file = (proc as unknown as Process).fileAt(vmFd);
-      return file instanceof KvmVmFile ? file.kvm : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    crycb(): CrycbView | undefined {
-      const kvm = kvmOf();
-      if (!kvm || kvm.destroyed) return undefined;
-      const m = kvm.crycb.masks();
-      return { format: kvm.crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
-    },
-    // the AP hardware answers every AP instruction (TAPQ, NQAP, DQAP, RAPQ/ZAPQ)
-    ...sieApInstructions(host.bus.machine),
-    qciLimits() {
-      return { apxa: host.lpar.qci && host.lpar.apxa, na: host.lpar.na, nd: host.lpar.nd };
-    },
-  };
-}
-
-/** The VmHost of a twin host: the profile decides the QEMU release. */
-export function hostVmAdapter(host: Host): VmHost {
-  const h = host as unknown as HostWithProcesses;
-  return {
-    profile: host.profile,
-    spawn: (comm) => h.process(comm),
-    restoredProcess: (pid) => h.restoredProcess?.(pid) ?? h.processes?.get(pid),
-    machine: (proc, vmFd) => hostMachine(host, proc, vmFd),
-  };
-}
-
-/** The VMs' part of the state file. */
-export function snapshotVms(vms: VmManager): VmsSnapshot {
-  return vms.snapshot();
-}
-
-/**
- * Rebuilds the VMs over a host restored from the same state file. Call it right after
- * Host.restore, before any command touches the kernel: the request and config-change
- * handlers must be armed when a host operation signals them.
- */
-export function restoreVms(host: Host, snap: VmsSnapshot | undefined): VmManager {
-  return VmManager.restore(hostVmAdapter(host), snap);
 }
 
 function findVm(ctx: VmCommandContext, id: string, io: Io): Vm | undefined {

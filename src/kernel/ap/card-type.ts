@@ -10,7 +10,9 @@ import {
   AP_FUNC_FULL_NATIVE,
   AP_FUNC_MEX4K,
 } from '../../core/ap-functions.js';
-import { CARD_TYPE_RE } from '../host-spec.js';
+
+/** CEX4..CEX8 followed by A (accelerator), C (CCA coprocessor) or P (EP11 coprocessor). */
+export const CARD_TYPE_RE = /^CEX([4-8])([ACP])$/;
 
 export type CardMode = 'CCA' | 'EP11' | 'Accelerator';
 

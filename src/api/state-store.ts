@@ -1,24 +1,23 @@
-// The twin's state file: a Host snapshot as JSON. Updates are load-modify-save under an
+// The twin's state file: a Twin snapshot as JSON. Updates are load-modify-save under an
 // advisory lock (proper-lockfile, a sibling `<state>.lock`), and every save is an atomic
 // replace (write-file-atomic: temp file, fsync, rename), so readers never see a torn file
-// and concurrent vfioctl processes never lose an update.
+// and concurrent vfioctl processes never lose an update. A read takes no lock and never
+// rewrites the file; the lock and atomic-write libraries load only for a change.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { lock } from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import { isKernelError } from '../core/errno.js';
-import type { Host, HostOptions } from '../kernel/host.js';
-import { CliError } from './cli-error.js';
-import { Twin, type TwinSnapshot } from './twin.js';
+import type { Host } from '../kernel/host.js';
+import { ApiError } from './errors.js';
+import { Twin, type TwinRestoreOptions, type TwinSnapshot } from './twin.js';
 
 // 50 processes queueing for a lock each holds for a few ms: many short, jittered retries.
 const LOCK_RETRIES = { retries: 600, factor: 1.2, minTimeout: 5, maxTimeout: 60, randomize: true };
 /** A lock older than this is taken to belong to a crashed process and broken. */
 const LOCK_STALE_MS = 10_000;
 
-export class NoStateError extends CliError {
+export class NoStateError extends ApiError {
   constructor(path: string) {
     super(`no twin state at ${path}; run 'vfioctl host init' first`);
   }
@@ -26,14 +25,14 @@ export class NoStateError extends CliError {
 
 interface Loaded {
   twin: Twin;
-  /** The snapshot as we serialise it, to tell whether a command changed the twin. */
+  /** The file's JSON as read, to tell whether a command changed the twin. */
   json: string;
 }
 
 export class StateStore {
   constructor(
     readonly path: string,
-    private readonly hostOptions: HostOptions = {},
+    private readonly hostOptions: TwinRestoreOptions = {},
   ) {}
 
   get lockPath(): string {
@@ -58,19 +57,19 @@ export class StateStore {
    * Runs `fn` on the twin under the lock and saves the result if the twin changed, also
    * when `fn` fails with a kernel error: the kernel keeps its log lines after a refused write.
    */
-  async update<T>(fn: (host: Host, twin: Twin) => T): Promise<T> {
+  async update<T>(fn: (host: Host, twin: Twin) => T | Promise<T>): Promise<T> {
     if (!this.exists()) throw new NoStateError(this.path);
     return this.locked(async (guard) => {
-      const { twin, json } = await this.read();
+      const { twin, json } = await this.read(true);
       const saveIfChanged = async (): Promise<void> => {
         const after = JSON.stringify(twin.snapshot());
         if (after !== json) await this.save(after, guard);
       };
       let result: T;
       try {
-        result = fn(twin.host, twin);
+        result = await fn(twin.host, twin);
       } catch (e) {
-        if (e instanceof CliError || isKernelError(e)) await saveIfChanged();
+        if (e instanceof ApiError || isKernelError(e)) await saveIfChanged();
         throw e;
       }
       await saveIfChanged();
@@ -83,7 +82,7 @@ export class StateStore {
     mkdirSync(dirname(this.path), { recursive: true });
     await this.locked(async (guard) => {
       if (this.exists() && !force)
-        throw new CliError(`host init: twin state already exists at ${this.path}; use --force to replace it`);
+        throw new ApiError(`host init: twin state already exists at ${this.path}; use --force to replace it`);
       await this.save(JSON.stringify(Twin.fromHost(host).snapshot()), guard);
     });
   }
@@ -94,7 +93,7 @@ export class StateStore {
     await this.locked((guard) => this.save(JSON.stringify(twin.snapshot()), guard));
   }
 
-  private async read(): Promise<Loaded> {
+  private async read(forUpdate = false): Promise<Loaded> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -103,15 +102,17 @@ export class StateStore {
       throw e;
     }
     try {
-      const twin = Twin.restore(JSON.parse(text) as TwinSnapshot, this.hostOptions);
-      return { twin, json: JSON.stringify(twin.snapshot()) };
+      const twin = await Twin.restore(JSON.parse(text) as TwinSnapshot, { ...this.hostOptions, eagerVms: forUpdate });
+      // a save writes JSON.stringify(snapshot) and a newline: an unchanged twin gives the same text
+      return { twin, json: text.endsWith('\n') ? text.slice(0, -1) : text };
     } catch (e) {
-      throw new CliError(`twin state ${this.path} is unreadable: ${(e as Error).message}`);
+      throw new ApiError(`twin state ${this.path} is unreadable: ${(e as Error).message}`);
     }
   }
 
   private async save(json: string, guard: LockGuard): Promise<void> {
-    if (guard.compromised) throw new CliError(`lost the lock on ${this.path}: ${guard.compromised.message}`);
+    if (guard.compromised) throw new ApiError(`lost the lock on ${this.path}: ${guard.compromised.message}`);
+    const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(this.path, `${json}\n`, { fsync: true });
   }
 
@@ -119,7 +120,8 @@ export class StateStore {
     const guard: LockGuard = {};
     let release: () => Promise<void>;
     try {
-      release = await lock(this.path, {
+      const { default: lockfile } = await import('proper-lockfile');
+      release = await lockfile.lock(this.path, {
         realpath: false,
         lockfilePath: this.lockPath,
         retries: LOCK_RETRIES,
@@ -127,7 +129,7 @@ export class StateStore {
         onCompromised: (err) => (guard.compromised = err),
       });
     } catch (e) {
-      throw new CliError(`cannot lock twin state ${this.path}: ${(e as Error).message}`);
+      throw new ApiError(`cannot lock twin state ${this.path}: ${(e as Error).message}`);
     }
     try {
       return await fn(guard);

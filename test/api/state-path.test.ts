@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { resolveStatePath } from '../../src/cli/state-path.js';
+import { resolveStatePath } from '../../src/api/state-path.js';
 
 describe('state file location', () => {
   it('prefers --state, resolved against the working directory', () => {

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
-import { NoStateError, StateStore } from '../../src/cli/state-store.js';
-import { Twin } from '../../src/cli/twin.js';
+import { ApiError } from '../../src/api/errors.js';
+import { NoStateError, StateStore } from '../../src/api/state-store.js';
+import { Twin } from '../../src/api/twin.js';
 import { isKernelError } from '../../src/core/errno.js';
 import { Host } from '../../src/kernel/host.js';
 import { presetSpec } from '../../src/kernel/host-spec.js';
 import { readText, writeText } from '../../src/kernel/syscall-surface.js';
-import { tempDir, TYPE_DIR, UUID_A, UUID_B, mdevPath } from './helpers.js';
+import { tempDir, TYPE_DIR, UUID_A, UUID_B, mdevPath } from '../cli/helpers.js';
 
 function freshStore(): StateStore {
   return new StateStore(join(tempDir(), 'nested', 'dir', 'twin.json'));
@@ -28,7 +28,7 @@ describe('StateStore', () => {
   it('refuses to replace an existing state unless forced', async () => {
     const store = freshStore();
     await store.create(Host.boot(presetSpec('doc')), false);
-    await expect(store.create(Host.boot(presetSpec('z16')), false)).rejects.toThrow(CliError);
+    await expect(store.create(Host.boot(presetSpec('z16')), false)).rejects.toThrow(ApiError);
     expect((await store.load()).spec.adapters).toHaveLength(2);
     await store.create(Host.boot(presetSpec('z16')), true);
     expect((await store.load()).spec.adapters).toHaveLength(8);

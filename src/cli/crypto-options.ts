@@ -1,11 +1,6 @@
-// The commander wiring of `host crypto` (argument parsing only; hostCrypto does the work)
-// and the options `guest ID crypto` shares with it.
+// The options `host crypto` and `guest ID crypto` share (argument parsing only).
 
 import type { Command } from 'commander';
-import { hostCrypto } from './commands/host-crypto.js';
-import type { Io } from './io.js';
-
-type Runner = (command: (io: Io) => Promise<number>) => Promise<void>;
 
 /** --modulus/--exponent/--input for rsa-me, --p/--q/--dp/--dq/--qinv/--input for rsa-crt (hex). */
 export function cryptoOptions(cmd: Command): Command {
@@ -18,13 +13,4 @@ export function cryptoOptions(cmd: Command): Command {
     .option('--dq <hex>', 'rsa-crt: d mod (q-1)')
     .option('--qinv <hex>', 'rsa-crt: q^-1 mod p (JWK qi)')
     .option('--input <hex>', 'the input, below the modulus');
-}
-
-export function hostCryptoCommand(host: Command, state: () => string, run: Runner): void {
-  cryptoOptions(
-    host
-      .command('crypto')
-      .description("one RSA operation through the host's /dev/z90crypt (ICARSAMODEXPO or ICARSACRT): prints the result as hex")
-      .argument('<op>', 'rsa-me or rsa-crt'),
-  ).action((op: string, o: Record<string, string | undefined>) => run((io) => hostCrypto({ op, values: o, state: state() }, io)));
 }

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import type { SysfsBackend } from '../manage/backend.js';
 import { RootBackend } from '../manage/root-backend.js';
 import type { TwinFilesSnapshot } from '../manage/twin-files.js';
-import { CliError } from './cli-error.js';
+import { ApiError } from './errors.js';
 
 export interface ManageOptions {
   /** The twin's state file. */
@@ -36,7 +36,7 @@ export function chooseRoot(root: string | undefined, hostHasVfioAp = existsSync(
 export async function withBackend<T>(opts: ManageOptions, mode: 'read' | 'write', fn: (b: SysfsBackend) => T): Promise<T> {
   const root = chooseRoot(opts.root);
   if (root !== undefined) {
-    if (!existsSync(root)) throw new CliError(`--root ${root}: no such directory`);
+    if (!existsSync(root)) throw new ApiError(`--root ${root}: no such directory`);
     const b = new RootBackend(root);
     return mode === 'write' ? b.files.withLock(() => fn(b)) : fn(b);
   }
