@@ -7,7 +7,8 @@ import { restoreVms, snapshotVms } from './commands/vm.js';
 
 export type TwinSnapshot = HostSnapshot & { vmm?: VmsSnapshot } & Record<string, unknown>;
 
-const HOST_KEYS = new Set(['version', 'spec', 'bootEpochMs', 'lpar', 'ap', 'vfioAp', 'log', 'vms', 'vmm']);
+// lpar, ap and vfioAp are the version-1 places of what parts.ap holds now
+const HOST_KEYS = new Set(['version', 'spec', 'bootEpochMs', 'parts', 'params', 'lpar', 'ap', 'vfioAp', 'log', 'vms', 'vmm']);
 
 export class Twin {
   private constructor(

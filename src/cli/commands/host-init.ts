@@ -61,7 +61,10 @@ export function hostInit(opts: HostInitOptions, io: Io): Promise<number> {
   return guard(io, async () => {
     const { spec, source } = await chooseSpec(opts);
     await new StateStore(opts.state).create(Host.boot(spec), opts.force);
-    const counts = `${spec.adapters.length} adapters, ${spec.usageDomains.length} usage domains, ${spec.controlDomains.length} control domains`;
+    const counts =
+      spec.arch === 's390x'
+        ? `${spec.adapters.length} adapters, ${spec.usageDomains.length} usage domains, ${spec.controlDomains.length} control domains`
+        : `${spec.arch}, ${spec.platformDevices.length} platform devices`;
     io.stdout.write(`initialised a ${spec.profile} twin from ${source} (${counts}) in ${opts.state}\n`);
     return 0;
   });

@@ -6,7 +6,9 @@ import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL,
 import { apqnKey } from '../../core/apqn.js';
 import type { Host } from '../../kernel/host.js';
 import { cardModel } from '../../kernel/ap/card-type.js';
-import { KvmVmFile } from '../../kernel/kvm/kvm.js';
+import { apOf } from '../../kernel/ap/ap-subsystem.js';
+import { KvmVmFile } from '../../kernel/kvm/kvm-registry.js';
+import { s390Kvm } from '../../kernel/kvm/s390/kvm-s390.js';
 import type { Process } from '../../kernel/vfs/process.js';
 import type { CrycbView, GuestMachine, HardwareTapq } from '../../guest/guest-machine.js';
 import { VmManager, type Vm, type VmHost, type VmProcess, type VmsSnapshot } from '../../vmm/vm.js';
@@ -45,14 +47,16 @@ export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefine
     crycb(): CrycbView | undefined {
       const kvm = kvmOf();
       if (!kvm || kvm.destroyed) return undefined;
-      const m = kvm.crycb.masks();
-      return { format: kvm.crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
+      const { crycb } = s390Kvm(kvm);
+      const m = crycb.masks();
+      return { format: crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
     },
     tapq(apid: number, apqi: number): HardwareTapq {
-      const type = host.lpar.adapters.get(apid);
-      if (type === undefined || !host.lpar.usage.has(apqi)) return { rc: AP_RESPONSE_Q_NOT_AVAIL, at: 0, fac: 0, qd: 0 };
-      const card = host.bus.cards.get(apid);
-      const q = host.bus.queues.get(apqnKey(apid, apqi));
+      const { lpar, bus } = apOf(host);
+      const type = lpar.adapters.get(apid);
+      if (type === undefined || !lpar.usage.has(apqi)) return { rc: AP_RESPONSE_Q_NOT_AVAIL, at: 0, fac: 0, qd: 0 };
+      const card = bus.cards.get(apid);
+      const q = bus.queues.get(apqnKey(apid, apqi));
       const model = card?.model ?? cardModel(type);
       let rc = AP_RESPONSE_NORMAL;
       if (card && !card.config) rc = AP_RESPONSE_DECONFIGURED;
@@ -60,7 +64,8 @@ export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefine
       return { rc, at: model.hwtype, fac: model.functions, qd: model.depth };
     },
     qciLimits() {
-      return { apxa: host.lpar.qci && host.lpar.apxa, na: host.lpar.na, nd: host.lpar.nd };
+      const { lpar } = apOf(host);
+      return { apxa: lpar.qci && lpar.apxa, na: lpar.na, nd: lpar.nd };
     },
   };
 }
