@@ -11,7 +11,8 @@ import type { VmManager, VmsSnapshot } from '../vmm/vm.js';
 
 export type TwinSnapshot = HostSnapshot & { vmm?: VmsSnapshot } & Record<string, unknown>;
 
-const HOST_KEYS = new Set(['version', 'spec', 'bootEpochMs', 'lpar', 'ap', 'vfioAp', 'log', 'vms', 'vmm']);
+// lpar, ap and vfioAp are the version-1 places of what parts.ap holds now
+const HOST_KEYS = new Set(['version', 'spec', 'bootEpochMs', 'parts', 'params', 'lpar', 'ap', 'vfioAp', 'log', 'vms', 'vmm']);
 
 export interface TwinRestoreOptions extends HostOptions {
   /** Rebuild stored VMs now (a command that may change the twin), else on first use. */

@@ -4,7 +4,9 @@
 
 import type { Host } from '../kernel/host.js';
 import { sieApInstructions } from '../kernel/ap/ap-machine.js';
-import { KvmVmFile } from '../kernel/kvm/kvm.js';
+import { apOf } from '../kernel/ap/ap-subsystem.js';
+import { KvmVmFile } from '../kernel/kvm/kvm-registry.js';
+import { s390Kvm } from '../kernel/kvm/s390/kvm-s390.js';
 import type { Process } from '../kernel/vfs/process.js';
 import type { CrycbView, GuestMachine } from '../guest/guest-machine.js';
 import { VmManager, type VmHost, type VmProcess, type VmsSnapshot } from '../vmm/vm.js';
@@ -23,6 +25,7 @@ interface HostWithProcesses {
  * (TAPQ, NQAP, DQAP, RAPQ/ZAPQ). This is hardware, not a syscall: the guest model gets it injected.
  */
 export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefined): GuestMachine {
+  const ap = () => sieApInstructions(apOf(host).bus.machine);
   const kvmOf = (): KvmVmFile['kvm'] | undefined => {
     if (vmFd === undefined) return undefined;
     try {
@@ -36,13 +39,19 @@ export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefine
     crycb(): CrycbView | undefined {
       const kvm = kvmOf();
       if (!kvm || kvm.destroyed) return undefined;
-      const m = kvm.crycb.masks();
-      return { format: kvm.crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
+      const { crycb } = s390Kvm(kvm);
+      const m = crycb.masks();
+      return { format: crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
     },
     // the AP hardware answers every AP instruction (TAPQ, NQAP, DQAP, RAPQ/ZAPQ)
-    ...sieApInstructions(host.bus.machine),
+    tapq: (apid, apqi) => ap().tapq(apid, apqi),
+    nqap: (apid, apqi, psmid, msg) => ap().nqap(apid, apqi, psmid, msg),
+    dqap: (apid, apqi) => ap().dqap(apid, apqi),
+    reset: (apid, apqi) => ap().reset(apid, apqi),
+    elapse: (apid, apqi) => ap().elapse(apid, apqi),
     qciLimits() {
-      return { apxa: host.lpar.qci && host.lpar.apxa, na: host.lpar.na, nd: host.lpar.nd };
+      const { lpar } = apOf(host);
+      return { apxa: lpar.qci && lpar.apxa, na: lpar.na, nd: lpar.nd };
     },
   };
 }

@@ -10,7 +10,7 @@ import {
   encodeModexpo,
   encodeModexpoCrt,
 } from '../core/zcrypt-uapi.js';
-import { O_RDWR, type Syscalls } from '../kernel/syscall-surface.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, O_RDWR, PROT_READ, PROT_WRITE, type Mapping, type Syscalls } from '../kernel/syscall-surface.js';
 
 export const Z90CRYPT = '/dev/z90crypt';
 
@@ -22,21 +22,26 @@ export function rightJustify(value: Uint8Array, width: number): Uint8Array {
   return out;
 }
 
-/** Buffers in the caller's memory, freed together. */
+/** Buffers in the caller's anonymous memory, freed together. */
 class Arena {
-  private readonly maps: bigint[] = [];
+  private readonly maps: Mapping[] = [];
 
   constructor(private readonly sys: Syscalls) {}
 
+  /** A buffer holding `bytes`: its mapping (the address is mapping.addr). */
+  buffer(bytes: Uint8Array): Mapping {
+    const m = this.sys.mmap(Math.max(1, bytes.length), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+    this.maps.push(m);
+    m.write(0, bytes);
+    return m;
+  }
+
   put(bytes: Uint8Array): bigint {
-    const addr = this.sys.mmap(Math.max(1, bytes.length));
-    this.maps.push(addr);
-    this.sys.poke(addr, bytes);
-    return addr;
+    return this.buffer(bytes).addr;
   }
 
   free(): void {
-    for (const addr of this.maps) this.sys.munmap(addr);
+    for (const m of this.maps) this.sys.munmap(m.addr, m.length);
   }
 }
 
@@ -53,17 +58,17 @@ function call(sys: Syscalls, request: number, struct: Uint8Array, arena: Arena):
 export function icaRsaModExpo(sys: Syscalls, length: number, p: { modulus: Uint8Array; exponent: Uint8Array; input: Uint8Array }): Uint8Array {
   const arena = new Arena(sys);
   try {
-    const out = arena.put(new Uint8Array(length));
+    const out = arena.buffer(new Uint8Array(length));
     const struct = encodeModexpo({
       inputdata: arena.put(rightJustify(p.input, length)),
       inputdatalength: length,
-      outputdata: out,
+      outputdata: out.addr,
       outputdatalength: length,
       bKey: arena.put(rightJustify(p.exponent, length)),
       nModulus: arena.put(rightJustify(p.modulus, length)),
     });
     call(sys, ICARSAMODEXPO, struct, arena);
-    return sys.peek(out, length);
+    return out.read(0, length);
   } finally {
     arena.free();
   }
@@ -82,11 +87,11 @@ export function icaRsaCrt(
   const { short, long } = crtPartLengths(length);
   const arena = new Arena(sys);
   try {
-    const out = arena.put(new Uint8Array(length));
+    const out = arena.buffer(new Uint8Array(length));
     const struct = encodeModexpoCrt({
       inputdata: arena.put(rightJustify(k.input, length)),
       inputdatalength: length,
-      outputdata: out,
+      outputdata: out.addr,
       outputdatalength: length,
       bpKey: arena.put(rightJustify(k.dp, long)),
       bqKey: arena.put(rightJustify(k.dq, short)),
@@ -95,7 +100,7 @@ export function icaRsaCrt(
       uMultInv: arena.put(rightJustify(k.qinv, long)),
     });
     call(sys, ICARSACRT, struct, arena);
-    return sys.peek(out, length);
+    return out.read(0, length);
   } finally {
     arena.free();
   }

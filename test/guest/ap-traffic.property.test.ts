@@ -4,6 +4,7 @@
 // guest enqueued has exactly one reply waiting, in order, unless a reset dropped it; no
 // reply reaches another guest; the host's requests never touch a queue bound to vfio_ap.
 
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeType50Me } from '../../src/core/ap-msg-type50.js';
@@ -140,14 +141,14 @@ describe('AP traffic under random interleavings', () => {
             for (const d of [4, 0x47, 0xab, 0xff]) {
               const owner = d === 4 ? 'g1' : d === 0x47 ? 'g2' : undefined;
               const want = owner ? (out[owner].get(apqnName(a, d))?.length ?? 0) : 0;
-              expect(t.host.bus.machine.pending(a, d)).toBe(want);
-              const q = t.host.bus.queue(a, d)!;
+              expect(apOf(t.host).bus.machine.pending(a, d)).toBe(want);
+              const q = apOf(t.host).bus.queue(a, d)!;
               if (q.driver?.name === 'vfio_ap') expect(q.requestCount).toBe(0n);
             }
         }
         // every host request was counted on a queue zcrypt drives
         let counted = 0n;
-        for (const q of t.host.bus.queues.values()) counted += q.requestCount;
+        for (const q of apOf(t.host).bus.queues.values()) counted += q.requestCount;
         expect(counted).toBe(BigInt(hostOps));
       }),
       { numRuns: 30 },

@@ -4,6 +4,7 @@
 // pending, host configuration changes reach its queues, and pending replies survive a
 // snapshot/restore. Every VM step goes through reload() as separate CLI calls would.
 
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 import { describe, expect, it } from 'vitest';
 import { encodeType6Me } from '../../src/core/ap-msg-type6.js';
 import { bigIntToBytes, bytesToBigInt } from '../../src/core/rsa-math.js';
@@ -91,7 +92,7 @@ describe("the guest's AP instructions", () => {
       expect(cpu(t, 'g1').tapq(a!, d!, false).rc).toBe(0x01);
     const k = rsaKey(1024);
     expect(cpu(t, 'g1').nqap(5, 0x47, 1n, pendingMsg(k, 0x47)).responseCode).toBe(0x01);
-    expect(t.host.bus.machine.pending(5, 0x47)).toBe(0);
+    expect(apOf(t.host).bus.machine.pending(5, 0x47)).toBe(0);
   });
 
   it('two guests on different domains of one adapter never see each other`s replies', () => {
@@ -140,8 +141,8 @@ describe('resets, unplugs and host configuration changes', () => {
     let t = withPending();
     t.vms.get('g1')!.systemReset();
     t = reload(t);
-    expect(t.host.bus.machine.tapq(5, 4).status).toMatchObject({ responseCode: 0, queueEmpty: true });
-    expect(t.host.bus.machine.pending(5, 0x47)).toBe(0);
+    expect(apOf(t.host).bus.machine.tapq(5, 4).status).toMatchObject({ responseCode: 0, queueEmpty: true });
+    expect(apOf(t.host).bus.machine.pending(5, 0x47)).toBe(0);
     expect(cpu(t, 'g1').dqap(5, 4).status.responseCode).toBe(0x10);
   });
 
@@ -149,15 +150,15 @@ describe('resets, unplugs and host configuration changes', () => {
     let t = withPending();
     expect(t.vms.get('g1')!.monitor('device_del ap0').error).toBe(false);
     t = reload(t);
-    expect(t.host.bus.machine.pending(5, 4) + t.host.bus.machine.pending(5, 0x47)).toBe(0);
+    expect(apOf(t.host).bus.machine.pending(5, 4) + apOf(t.host).bus.machine.pending(5, 0x47)).toBe(0);
   });
 
   it('hot unplugging one domain drops only that domain`s replies', () => {
     let t = withPending();
     writeText(t.sh, `${MATRIX}/${UUID_A}/unassign_domain`, '0x47');
     t = reload(t);
-    expect(t.host.bus.machine.pending(5, 0x47)).toBe(0);
-    expect(t.host.bus.machine.pending(5, 4)).toBe(1);
+    expect(apOf(t.host).bus.machine.pending(5, 0x47)).toBe(0);
+    expect(apOf(t.host).bus.machine.pending(5, 4)).toBe(1);
     expect(cpu(t, 'g1').tapq(5, 0x47, false).rc).toBe(0x01);
   });
 
@@ -167,7 +168,7 @@ describe('resets, unplugs and host configuration changes', () => {
     t = reload(t);
     expect(cpu(t, 'g1').tapq(5, 4, false).rc).toBe(0x03);
     expect(cpu(t, 'g1').dqap(5, 4).status.responseCode).toBe(0x03);
-    t.host.configChange('remove', 'adapter', 5);
+    apOf(t.host).configChange('remove', 'adapter', 5);
     t = reload(t);
     expect(cpu(t, 'g1').tapq(5, 4, false).rc).toBe(0x01);
   });

@@ -9,6 +9,8 @@ import { lszcrypt } from '../../src/guest/lszcrypt.js';
 import { viewApqns } from '../../src/guest/guest-os.js';
 import { formatTrace } from '../../src/vmm/trace.js';
 import { AP_CPU, MATRIX, UUID_A, UUID_B, bootTwin, makeMdev, matrixOf, reload, shadowOf, type Twin } from './helpers.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../src/kernel/kvm/s390/kvm-s390.js';
 
 const ZERO = `0x${'0'.repeat(64)}`;
 
@@ -74,8 +76,8 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     t.vms.get('vm0')!.exit();
     t = reload(t);
     expect(t.vms.list()).toEqual([]);
-    expect(t.host.vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
-    expect([...t.host.kvms.vms.values()].every((k) => k.crycb.bytes.every((b) => b === 0))).toBe(true);
+    expect(apOf(t.host).vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
+    expect([...t.host.kvms.vms.values()].every((k) => s390Kvm(k).crycb.bytes.every((b) => b === 0))).toBe(true);
   });
 
   test('one vfio-ap device per guest: both QEMU messages', () => {
@@ -89,7 +91,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     expect(r.stderr).toBe(`qemu-system-s390x: -device vfio-ap,sysfsdev=${b},bus=ap-bus: Bus 'ap-bus' is full\n`);
     // the failed starts left nothing behind: the group of A is free again
     expect(t.vms.list()).toEqual([]);
-    expect(t.host.vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
+    expect(apOf(t.host).vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
     expect(start(t, ['-device', `vfio-ap,sysfsdev=${a}`])).toBe('vm0');
     const vm = t.vms.get('vm0')!;
     const prefix = profile === 'modern' ? 'Error: ' : '';
@@ -108,7 +110,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     start(t, ['-device', `vfio-ap,sysfsdev=${a}`]);
     t = reload(t);
     const r = t.vms.start(['-name', 'second', '-device', `vfio-ap,sysfsdev=${a}`]);
-    const group = t.host.vfioAp.byUuid.get(UUID_A)!.vfio!.group.id;
+    const group = apOf(t.host).vfioAp.byUuid.get(UUID_A)!.vfio!.group.id;
     const prefix = profile === 'modern' ? `vfio ${UUID_A}: ` : '';
     expect(r).toEqual({ exitCode: 1, stdout: '', stderr: `qemu-system-s390x: -device vfio-ap,sysfsdev=${a}: ${prefix}failed to open /dev/vfio/${group}: Device or resource busy\n` });
     expect(t.vms.list().map((v) => v.id)).toEqual(['vm0']);
@@ -128,7 +130,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     }
     // modern: the request IRQ makes QEMU unplug the device, then the remove completes
     writeText(t.sh, `${a}/remove`, '1');
-    expect(t.host.vfioAp.byUuid.has(UUID_A)).toBe(false);
+    expect(apOf(t.host).vfioAp.byUuid.has(UUID_A)).toBe(false);
     const vm = t.vms.get('vm0')!;
     expect(vm.vfioApDevices()).toEqual([]);
     expect(crycbOf(t, 'vm0').apm).toBe(ZERO);
@@ -143,7 +145,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     let t = bootTwin(profile);
     const a = makeMdev(t, UUID_A, [5], [4, 0x47]);
     start(t, ['-device', `vfio-ap,sysfsdev=${a}`]);
-    t.host.bus.queue(5, 0x47)!.chkstop = true;
+    apOf(t.host).bus.queue(5, 0x47)!.chkstop = true;
     t = reload(t);
     const vm = t.vms.get('vm0')!;
     vm.systemReset();

@@ -265,6 +265,7 @@ export class ApBus {
   }
 
   snapshot(): ApBusSnapshot {
+    const hw = this.machine.snapshot();
     // sorted by id, so equal twins give equal snapshots whatever order devices were found in
     const cards = [...this.cards.values()]
       .sort((a, b) => a.apid - b.apid)
@@ -296,7 +297,8 @@ export class ApBus {
       driversAutoprobe: this.driversAutoprobe,
       cards,
       queues,
-      hw: this.machine.snapshot(),
+      // the hardware's queues only when one holds something (idle hardware is implied)
+      ...(hw.queues.length ? { hw } : {}),
     };
   }
 

@@ -2,6 +2,7 @@
 // every outcome of TAPQ, NQAP, DQAP and RAPQ/ZAPQ with the response codes of the PoP, and
 // what each card mode answers to well-formed and malformed messages.
 
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeType50Crt, encodeType50Me, decodeType50 } from '../../../src/core/ap-msg-type50.js';
 import { convertType6IcaReply, convertType6RngReply, encodeType6Me, encodeType6Rng } from '../../../src/core/ap-msg-type6.js';
@@ -18,7 +19,7 @@ let sh: Shell;
 let hw: ApMachine;
 beforeEach(() => {
   sh = boot();
-  hw = sh.host.bus.machine;
+  hw = apOf(sh.host).bus.machine;
 });
 
 describe('TAPQ', () => {
@@ -39,7 +40,7 @@ describe('TAPQ', () => {
   it('03 for a deconfigured adapter, 04 for a checkstopped one, both still with their type', () => {
     expect(sh.echo('0', '/sys/devices/ap/card06/config')).toBe(2);
     expect(hw.tapq(6, 4)).toMatchObject({ status: { responseCode: 0x03 }, info: { at: 11 } });
-    sh.host.bus.cards.get(5)!.chkstop = true;
+    apOf(sh.host).bus.cards.get(5)!.chkstop = true;
     expect(hw.tapq(5, 4)).toMatchObject({ status: { responseCode: 0x04 }, info: { at: 11 } });
   });
 });
@@ -77,7 +78,7 @@ describe('NQAP and DQAP', () => {
   it('01, 03 and 04 refuse NQAP and DQAP as they do TAPQ', () => {
     expect(hw.nqap(7, 4, 1n, meMsg()).responseCode).toBe(0x01);
     expect(hw.dqap(7, 4).status.responseCode).toBe(0x01);
-    sh.host.bus.queue(6, 4)!.chkstop = true;
+    apOf(sh.host).bus.queue(6, 4)!.chkstop = true;
     expect(hw.nqap(6, 4, 1n, meMsg()).responseCode).toBe(0x04);
     expect(sh.echo('0', '/sys/devices/ap/card06/config')).toBe(2);
     expect(hw.dqap(6, 0x47).status.responseCode).toBe(0x03);
@@ -107,9 +108,9 @@ describe('RAPQ and ZAPQ', () => {
 
   it('an adapter leaving the configuration takes its queues with it', () => {
     hw.nqap(6, 4, 1n, meMsg());
-    sh.host.configChange('remove', 'adapter', 6);
+    apOf(sh.host).configChange('remove', 'adapter', 6);
     expect(hw.tapq(6, 4).status.responseCode).toBe(0x01);
-    sh.host.configChange('add', 'adapter', 6, 'CEX5A');
+    apOf(sh.host).configChange('add', 'adapter', 6, 'CEX5A');
     expect(hw.pending(6, 4)).toBe(0);
   });
 

@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ICARSACRT, ICARSAMODEXPO, encodeModexpo } from '../../../src/core/zcrypt-uapi.js';
-import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, O_RDWR, PROT_READ, PROT_WRITE, type Mapping } from '../../../src/kernel/syscall-surface.js';
 import { icaRsaCrt, icaRsaModExpo } from '../../../src/manage/ica.js';
 import { formatLszcrypt, lszcryptTable } from '../../../src/manage/lszcrypt.js';
 import { syscallsReader } from '../../../src/manage/sysfs-reader.js';
@@ -14,6 +14,12 @@ import { hex, messageFor, nodePrivate, nodePublic, rsaKey, type TestKey } from '
 
 const me = (sh: Shell, k: TestKey, exponent: Uint8Array, input: Uint8Array) => icaRsaModExpo(sh.sys, k.length, { modulus: k.n, exponent, input });
 const crt = (sh: Shell, k: TestKey, input: Uint8Array) => icaRsaCrt(sh.sys, k.length, { p: k.p, q: k.q, dp: k.dp, dq: k.dq, qinv: k.qi, input });
+/** Anonymous memory of the shell's process holding `bytes`. */
+function userBuffer(sh: Shell, bytes: Uint8Array): Mapping {
+  const m = sh.sys.mmap(bytes.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+  m.write(0, bytes);
+  return m;
+}
 const requests = (sh: Shell, apqn: string) => sh.cat(`/sys/devices/ap/card${apqn.slice(0, 2)}/${apqn}/request_count`);
 
 describe('ICARSAMODEXPO and ICARSACRT compute what node:crypto computes', () => {
@@ -93,15 +99,11 @@ describe('errors as zcrypt gives them', () => {
   });
 
   const rawMe = (over: Partial<Parameters<typeof encodeModexpo>[0]>) => {
-    const put = (b: Uint8Array) => {
-      const a = sh.sys.mmap(b.length);
-      sh.sys.poke(a, b);
-      return a;
-    };
+    const put = (b: Uint8Array) => userBuffer(sh, b).addr;
     const s = {
       inputdata: put(messageFor(k, 1)),
       inputdatalength: k.length,
-      outputdata: sh.sys.mmap(k.length),
+      outputdata: put(new Uint8Array(k.length)),
       outputdatalength: k.length,
       bKey: put(k.e.length === k.length ? k.e : new Uint8Array(k.length)),
       nModulus: put(k.n),
@@ -152,18 +154,22 @@ describe('errors as zcrypt gives them', () => {
     expect(sh.sys.stat('/dev/z90crypt')).toMatchObject({ kind: 'chr', mode: 0o666, rdev: { major: 10 } });
   });
 
-  it('puts outputdatalength back into the struct', () => {
-    const struct = encodeModexpo({ inputdata: 0n, inputdatalength: 0, outputdata: 0n, outputdatalength: 0, bKey: 0n, nModulus: 0n });
+  it('puts outputdatalength back into the struct, whether given as bytes or by its address', () => {
+    const e3 = Uint8Array.from({ length: k.length }, (_, i) => (i === k.length - 1 ? 3 : 0));
+    const fields = () => ({
+      inputdata: userBuffer(sh, messageFor(k, 3)).addr,
+      inputdatalength: k.length,
+      outputdata: userBuffer(sh, new Uint8Array(256)).addr,
+      outputdatalength: 256,
+      bKey: userBuffer(sh, e3).addr,
+      nModulus: userBuffer(sh, k.n).addr,
+    });
     const fd = sh.sys.open('/dev/z90crypt', O_RDWR);
-    const put = (b: Uint8Array) => {
-      const a = sh.sys.mmap(b.length);
-      sh.sys.poke(a, b);
-      return a;
-    };
-    const out = sh.sys.mmap(256);
-    const s = encodeModexpo({ inputdata: put(messageFor(k, 3)), inputdatalength: k.length, outputdata: out, outputdatalength: 256, bKey: put(new Uint8Array(k.length).fill(0, 0).map((_, i) => (i === k.length - 1 ? 3 : 0))), nModulus: put(k.n) });
-    expect(sh.sys.ioctl(fd, ICARSAMODEXPO, s)).toBe(0);
-    expect(new DataView(s.buffer).getUint32(24)).toBe(k.length);
-    expect(struct.length).toBe(48);
+    const inPlace = encodeModexpo(fields());
+    expect(sh.sys.ioctl(fd, ICARSAMODEXPO, inPlace)).toBe(0);
+    expect(new DataView(inPlace.buffer).getUint32(24)).toBe(k.length);
+    const inMemory = userBuffer(sh, encodeModexpo(fields()));
+    expect(sh.sys.ioctl(fd, ICARSAMODEXPO, inMemory.addr)).toBe(0);
+    expect(new DataView(inMemory.read(0, 48).buffer).getUint32(24)).toBe(k.length);
   });
 });
