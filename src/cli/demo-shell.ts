@@ -7,7 +7,7 @@ import type { Syscalls } from '../kernel/syscall-surface.js';
 import { formatLszcrypt, lszcryptTable } from '../manage/lszcrypt.js';
 import { readBytes, writeBytes } from '../manage/syscall-io.js';
 import { syscallsReader } from '../manage/sysfs-reader.js';
-import type { VmManager } from '../vmm/vm.js';
+import type { VmManager } from '../vmm/vm-manager.js';
 import { guestCrycb, guestLszcrypt } from './commands/guest.js';
 import { trace } from './commands/trace.js';
 import { restoreVms, vmMonitor, vmStop } from './commands/vm.js';

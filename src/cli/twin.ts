@@ -2,7 +2,8 @@
 // top-level section (kept as it was), so no command drops what another one stored.
 
 import { Host, type HostOptions, type HostSnapshot } from '../kernel/host.js';
-import type { VmManager, VmsSnapshot } from '../vmm/vm.js';
+import type { VmManager } from '../vmm/vm-manager.js';
+import type { VmsSnapshot } from '../vmm/vm-snapshot.js';
 import { restoreVms, snapshotVms } from './commands/vm.js';
 
 export type TwinSnapshot = HostSnapshot & { vmm?: VmsSnapshot } & Record<string, unknown>;
