@@ -7,7 +7,8 @@
 // is kept as stored and rebuilt on the first vmManager() call. A read never signals.
 
 import { Host, type HostOptions, type HostSnapshot } from '../kernel/host.js';
-import type { VmManager, VmsSnapshot } from '../vmm/vm.js';
+import type { VmManager } from '../vmm/vm-manager.js';
+import type { VmsSnapshot } from '../vmm/vm-snapshot.js';
 
 export type TwinSnapshot = HostSnapshot & { vmm?: VmsSnapshot } & Record<string, unknown>;
 

@@ -9,7 +9,9 @@ import { KvmVmFile } from '../kernel/kvm/kvm-registry.js';
 import { s390Kvm } from '../kernel/kvm/s390/kvm-s390.js';
 import type { Process } from '../kernel/vfs/process.js';
 import type { CrycbView, GuestMachine } from '../guest/guest-machine.js';
-import { VmManager, type VmHost, type VmProcess, type VmsSnapshot } from '../vmm/vm.js';
+import type { VmHost, VmProcess } from '../vmm/vm-host.js';
+import { VmManager } from '../vmm/vm-manager.js';
+import type { VmsSnapshot } from '../vmm/vm-snapshot.js';
 
 /** The twin host's processes, including those a restore brought back (by pid). */
 interface HostWithProcesses {
@@ -61,6 +63,7 @@ export function hostVmAdapter(host: Host): VmHost {
   const h = host as unknown as HostWithProcesses;
   return {
     profile: host.profile,
+    arch: host.spec.arch,
     spawn: (comm) => h.process(comm),
     restoredProcess: (pid) => h.restoredProcess?.(pid) ?? h.processes?.get(pid),
     machine: (proc, vmFd) => hostMachine(host, proc, vmFd),

@@ -7,7 +7,7 @@ import type { Syscalls } from '../kernel/syscall-surface.js';
 import { formatLszcrypt, lszcryptTable } from '../manage/lszcrypt.js';
 import { readBytes, writeBytes } from '../manage/syscall-io.js';
 import { syscallsReader } from '../manage/sysfs-reader.js';
-import type { VmManager } from '../vmm/vm.js';
+import type { VmManager } from '../vmm/vm-manager.js';
 import { guestCrycb, guestLszcrypt } from './commands/guest.js';
 import { guestApTapq, guestCrypto } from './commands/guest-crypto.js';
 import { guard } from './cli-error.js';

@@ -4,6 +4,7 @@
 // guest enqueued has exactly one reply waiting, in order, unless a reset dropped it; no
 // reply reaches another guest; the host's requests never touch a queue bound to vfio_ap.
 
+import { s390Board } from '../../src/vmm/s390/board.js';
 import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -85,7 +86,7 @@ describe('AP traffic under random interleavings', () => {
               break;
             }
             case 'guest': {
-              const r = guestRsa(vm!.guest.cpu, vm!.guest.view, { op: 'me', length: key.length, modulus: key.n, exponent: key.d, input: inputs[op.input]! });
+              const r = guestRsa(s390Board(vm!).guest.cpu, s390Board(vm!).guest.view, { op: 'me', length: key.length, modulus: key.n, exponent: key.d, input: inputs[op.input]! });
               // the guest's zcrypt drops replies it does not know (bare sends of its own): only its own, never another's
               expect(r.ok).toBe(true);
               if (r.ok) {
@@ -99,7 +100,7 @@ describe('AP traffic under random interleavings', () => {
               // a guest may try a domain that is not its own: the SIE answers 01 and nothing is queued
               const domain = op.other ? GUESTS[op.g === 'g1' ? 'g2' : 'g1'].domain : mine;
               const id = psmid++;
-              const rc = vm!.guest.cpu.nqap(op.adapter, domain, id, meMsg).responseCode;
+              const rc = s390Board(vm!).guest.cpu.nqap(op.adapter, domain, id, meMsg).responseCode;
               if (op.other) expect(rc).toBe(0x01);
               if (rc === 0) {
                 const apqn = apqnName(op.adapter, domain);
@@ -108,7 +109,7 @@ describe('AP traffic under random interleavings', () => {
               break;
             }
             case 'recv': {
-              const r = vm!.guest.cpu.dqap(op.adapter, mine);
+              const r = s390Board(vm!).guest.cpu.dqap(op.adapter, mine);
               const list = out[op.g].get(apqnName(op.adapter, mine)) ?? [];
               if (r.status.responseCode === 0) {
                 expect(r.psmid).toBe(list[0]);

@@ -4,6 +4,7 @@
 // pending, host configuration changes reach its queues, and pending replies survive a
 // snapshot/restore. Every VM step goes through reload() as separate CLI calls would.
 
+import { s390Board } from '../../src/vmm/s390/board.js';
 import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 import { describe, expect, it } from 'vitest';
 import { encodeType6Me } from '../../src/core/ap-msg-type6.js';
@@ -30,9 +31,9 @@ function crtReq(k: TestKey, input: Uint8Array): RsaRequest {
 }
 const run = (t: Twin, id: string, req: RsaRequest) => {
   const vm = t.vms.get(id)!;
-  return guestRsa(vm.guest.cpu, vm.guest.view, req);
+  return guestRsa(s390Board(vm).guest.cpu, s390Board(vm).guest.view, req);
 };
-const cpu = (t: Twin, id: string) => t.vms.get(id)!.guest.cpu;
+const cpu = (t: Twin, id: string) => s390Board(t.vms.get(id)!).guest.cpu;
 const pendingMsg = (k: TestKey, domain: number) => encodeType6Me({ length: k.length, exponent: pad(k.e, k.length), modulus: k.n, input: messageFor(k, 9) }, domain);
 
 describe("the guest's zcrypt", () => {
@@ -53,8 +54,8 @@ describe("the guest's zcrypt", () => {
         expect(me.ok && hex(me.data)).toBe(hex(nodePublic(k, m)));
       }
       t = reload(t);
-      expect(lszcrypt(t.vms.get('g1')!.guest.view, false).stdout).toContain(`0${adapter}.0004  ${card}`);
-      expect(lszcrypt(t.vms.get('g1')!.guest.view, false).stdout).toMatch(new RegExp(`0${adapter}\\.0004 .* 8\\n`));
+      expect(lszcrypt(s390Board(t.vms.get('g1')!).guest.view, false).stdout).toContain(`0${adapter}.0004  ${card}`);
+      expect(lszcrypt(s390Board(t.vms.get('g1')!).guest.view, false).stdout).toMatch(new RegExp(`0${adapter}\\.0004 .* 8\\n`));
       // the host driver never saw that traffic
       expect(read(t, `/sys/devices/ap/card0${adapter}/request_count`)).toBe('0\n');
       expect(read(t, `/sys/devices/ap/card0${adapter}/0${adapter}.0004/request_count`)).toBe('-\n');

@@ -6,7 +6,7 @@ import { presetSpec, type Profile } from '../../src/kernel/host-spec.js';
 import { readText, writeText } from '../../src/kernel/syscall-surface.js';
 import type { Process } from '../../src/kernel/vfs/process.js';
 import { restoreVms, snapshotVms } from '../../src/api/vm-host.js';
-import type { VmManager } from '../../src/vmm/vm.js';
+import type { VmManager } from '../../src/vmm/vm-manager.js';
 import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 export const UUID_A = '669d9b23-fe1b-4ecb-be08-a2fabca99b71';

@@ -2,6 +2,7 @@
 // its passthrough queues) and `vfioctl guest ID ap tapq APQN` (TAPQ as the guest's CPU
 // executes it: the CRYCB first, then the queue).
 
+import { s390Board } from '../../vmm/s390/board.js';
 import { responseCodeName } from '../../core/ap-queue-status.js';
 import { apqnName, parseApqnName } from '../../core/apqn.js';
 import { strerror } from '../../core/errno.js';
@@ -17,7 +18,8 @@ export function guestCrypto(args: { id: string; op: string; values: Record<strin
   const req = parseCryptoArgs('guest crypto', args.op, args.values);
   const vm = guestOf(ctx, args.id, io);
   if (!vm) return 1;
-  const r = guestRsa(vm.guest.cpu, vm.guest.view, rsaRequest(req));
+  const { guest } = s390Board(vm);
+  const r = guestRsa(guest.cpu, guest.view, rsaRequest(req));
   if (!r.ok) throw new CliError(`guest crypto: ${r.errno} (${strerror(r.errno)})`);
   vm.trace('guest_zcrypt', `${req.op} on ${r.apqn}`);
   io.stdout.write(resultLine(r.data, req.length));
@@ -30,8 +32,9 @@ export function guestApTapq(args: { id: string; apqn: string | undefined }, io: 
   if (!id) throw new CliError(`guest ap tapq: invalid APQN '${args.apqn ?? ''}' (expected XX.YYYY, e.g. 05.0004)\n${usageHint('guest').trimEnd()}`, 2);
   const vm = guestOf(ctx, args.id, io);
   if (!vm) return 1;
-  if (!vm.guest.cpu.ap) throw new CliError(`guest ap tapq: the guest's CPU model has no AP instructions (ap=off)`);
-  const s = vm.guest.cpu.tapq(id.apid, id.apqi, false).status;
+  const { cpu } = s390Board(vm).guest;
+  if (!cpu.ap) throw new CliError(`guest ap tapq: the guest's CPU model has no AP instructions (ap=off)`);
+  const s = cpu.tapq(id.apid, id.apqi, false).status;
   const rc = s.responseCode.toString(16).padStart(2, '0');
   const bit = (b: boolean): number => (b ? 1 : 0);
   io.stdout.write(
