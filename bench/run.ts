@@ -1,6 +1,7 @@
 // `npm run bench`: every figure printed with its ratio against a baseline measured in this run.
 
 import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.bench.js';
+import { benchCrypto } from './crypto.bench.js';
 import { benchFuse } from './fuse.bench.js';
 import { benchMdevctl } from './mdevctl.bench.js';
 import { benchStartup } from './startup.bench.js';
@@ -20,3 +21,5 @@ console.log('# management (issue 4)');
 benchMdevctl();
 console.log('# FUSE mount (issue 5)');
 await benchFuse();
+console.log('# AP queues that compute (issue 13)');
+benchCrypto();

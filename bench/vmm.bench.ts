@@ -6,6 +6,7 @@ import { Host } from '../src/kernel/host.js';
 import { presetSpec } from '../src/kernel/host-spec.js';
 import { O_RDWR, writeText } from '../src/kernel/syscall-surface.js';
 import { fmtRate, heapUsed, measure, report } from './harness.js';
+import { s390Board } from '../src/vmm/s390/board.js';
 
 const UUID = '62177883-f1bb-47f0-914d-32a22e3a8804';
 const MDEV = `/sys/devices/vfio_ap/matrix/${UUID}`;
@@ -28,7 +29,7 @@ function startStop(vms: ReturnType<typeof restoreVms>): void {
   const r = vms.start(ARGS);
   if (r.exitCode !== 0) throw new Error(r.stderr);
   const vm = vms.get(r.stdout.trim())!;
-  if (vm.crycb().apm.isEmpty() || vm.guest.view.cards.length === 0) throw new Error('the guest saw nothing');
+  if (s390Board(vm).crycb().apm.isEmpty() || s390Board(vm).guest.view.cards.length === 0) throw new Error('the guest saw nothing');
   vm.exit();
 }
 
@@ -55,7 +56,7 @@ export function benchHotplug(): void {
   const vm = vms.get(r.stdout.trim())!;
   const attached = measure('hot plug round trip, guest attached', (i) => {
     writeText(sh, `${MDEV}/${i & 1 ? 'unassign_adapter' : 'assign_adapter'}`, '6');
-    const sees6 = vm.guest.view.cards.some((c) => c.apid === 6);
+    const sees6 = s390Board(vm).guest.view.cards.some((c) => c.apid === 6);
     if (sees6 !== !(i & 1)) throw new Error('the guest did not follow the hot plug');
   });
   report('hot plug/unplug adapter 6, guest sees it', fmtRate(attached), `${fmtRate(hot)} (no guest)`, attached.opsPerSec / hot.opsPerSec, 'guest updated at once', true);

@@ -7,11 +7,13 @@
 // is kept as stored and rebuilt on the first vmManager() call. A read never signals.
 
 import { Host, type HostOptions, type HostSnapshot } from '../kernel/host.js';
-import type { VmManager, VmsSnapshot } from '../vmm/vm.js';
+import type { VmManager } from '../vmm/vm-manager.js';
+import type { VmsSnapshot } from '../vmm/vm-snapshot.js';
 
 export type TwinSnapshot = HostSnapshot & { vmm?: VmsSnapshot } & Record<string, unknown>;
 
-const HOST_KEYS = new Set(['version', 'spec', 'bootEpochMs', 'lpar', 'ap', 'vfioAp', 'log', 'vms', 'vmm']);
+// lpar, ap and vfioAp are the version-1 places of what parts.ap holds now
+const HOST_KEYS = new Set(['version', 'spec', 'bootEpochMs', 'parts', 'params', 'lpar', 'ap', 'vfioAp', 'log', 'vms', 'vmm']);
 
 export interface TwinRestoreOptions extends HostOptions {
   /** Rebuild stored VMs now (a command that may change the twin), else on first use. */

@@ -2,14 +2,16 @@
 // syscall surface; what it needs beyond that — spawning a process, the machine under a
 // guest — comes from here), and the VMs' part of the state file.
 
-import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, AP_RESPONSE_Q_NOT_AVAIL } from '../core/ap-architecture.js';
-import { apqnKey } from '../core/apqn.js';
 import type { Host } from '../kernel/host.js';
-import { cardModel } from '../kernel/ap/card-type.js';
-import { KvmVmFile } from '../kernel/kvm/kvm.js';
+import { sieApInstructions } from '../kernel/ap/ap-machine.js';
+import { apOf } from '../kernel/ap/ap-subsystem.js';
+import { KvmVmFile } from '../kernel/kvm/kvm-registry.js';
+import { s390Kvm } from '../kernel/kvm/s390/kvm-s390.js';
 import type { Process } from '../kernel/vfs/process.js';
-import type { CrycbView, GuestMachine, HardwareTapq } from '../guest/guest-machine.js';
-import { VmManager, type VmHost, type VmProcess, type VmsSnapshot } from '../vmm/vm.js';
+import type { CrycbView, GuestMachine } from '../guest/guest-machine.js';
+import type { VmHost, VmProcess } from '../vmm/vm-host.js';
+import { VmManager } from '../vmm/vm-manager.js';
+import type { VmsSnapshot } from '../vmm/vm-snapshot.js';
 
 /** The twin host's processes, including those a restore brought back (by pid). */
 interface HostWithProcesses {
@@ -21,10 +23,11 @@ interface HostWithProcesses {
 
 /**
  * The machine under a guest: the SIE reads the VM's CRYCB (the KVM object behind the QEMU
- * process's VM fd) and the AP hardware answers TAPQ from the LPAR configuration and the
- * adapters' state. This is hardware, not a syscall: the guest model gets it injected.
+ * process's VM fd) and the AP hardware answers the AP instructions from the LPAR's queues
+ * (TAPQ, NQAP, DQAP, RAPQ/ZAPQ). This is hardware, not a syscall: the guest model gets it injected.
  */
 export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefined): GuestMachine {
+  const ap = () => sieApInstructions(apOf(host).bus.machine);
   const kvmOf = (): KvmVmFile['kvm'] | undefined => {
     if (vmFd === undefined) return undefined;
     try {
@@ -38,22 +41,19 @@ export function hostMachine(host: Host, proc: VmProcess, vmFd: number | undefine
     crycb(): CrycbView | undefined {
       const kvm = kvmOf();
       if (!kvm || kvm.destroyed) return undefined;
-      const m = kvm.crycb.masks();
-      return { format: kvm.crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
+      const { crycb } = s390Kvm(kvm);
+      const m = crycb.masks();
+      return { format: crycb.format, apm: m.apm, aqm: m.aqm, adm: m.adm };
     },
-    tapq(apid: number, apqi: number): HardwareTapq {
-      const type = host.lpar.adapters.get(apid);
-      if (type === undefined || !host.lpar.usage.has(apqi)) return { rc: AP_RESPONSE_Q_NOT_AVAIL, at: 0, fac: 0, qd: 0 };
-      const card = host.bus.cards.get(apid);
-      const q = host.bus.queues.get(apqnKey(apid, apqi));
-      const model = card?.model ?? cardModel(type);
-      let rc = AP_RESPONSE_NORMAL;
-      if (card && !card.config) rc = AP_RESPONSE_DECONFIGURED;
-      else if (card?.chkstop || q?.chkstop) rc = AP_RESPONSE_CHECKSTOPPED;
-      return { rc, at: model.hwtype, fac: model.functions, qd: model.depth };
-    },
+    // the AP hardware answers every AP instruction (TAPQ, NQAP, DQAP, RAPQ/ZAPQ)
+    tapq: (apid, apqi) => ap().tapq(apid, apqi),
+    nqap: (apid, apqi, psmid, msg) => ap().nqap(apid, apqi, psmid, msg),
+    dqap: (apid, apqi) => ap().dqap(apid, apqi),
+    reset: (apid, apqi) => ap().reset(apid, apqi),
+    elapse: (apid, apqi) => ap().elapse(apid, apqi),
     qciLimits() {
-      return { apxa: host.lpar.qci && host.lpar.apxa, na: host.lpar.na, nd: host.lpar.nd };
+      const { lpar } = apOf(host);
+      return { apxa: lpar.qci && lpar.apxa, na: lpar.na, nd: lpar.nd };
     },
   };
 }
@@ -63,6 +63,7 @@ export function hostVmAdapter(host: Host): VmHost {
   const h = host as unknown as HostWithProcesses;
   return {
     profile: host.profile,
+    arch: host.spec.arch,
     spawn: (comm) => h.process(comm),
     restoredProcess: (pid) => h.restoredProcess?.(pid) ?? h.processes?.get(pid),
     machine: (proc, vmFd) => hostMachine(host, proc, vmFd),

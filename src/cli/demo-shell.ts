@@ -7,8 +7,12 @@ import type { Syscalls } from '../kernel/syscall-surface.js';
 import { formatLszcrypt, lszcryptTable } from '../manage/lszcrypt.js';
 import { readBytes, writeBytes } from '../manage/syscall-io.js';
 import { syscallsReader } from '../manage/sysfs-reader.js';
-import type { VmManager } from '../vmm/vm.js';
+import type { VmManager } from '../vmm/vm-manager.js';
 import { guestCrycb, guestLszcrypt } from './commands/guest.js';
+import { guestApTapq, guestCrypto } from './commands/guest-crypto.js';
+import { guard } from './cli-error.js';
+import { parseCryptoArgs, resultLine } from './crypto-args.js';
+import { icaRsaCrt, icaRsaModExpo } from '../manage/ica.js';
 import { trace } from './commands/trace.js';
 import { restoreVms } from '../api/vm-host.js';
 import { vmMonitor, vmStop } from './commands/vm.js';
@@ -106,6 +110,38 @@ export class DemoShell {
   crycb(id: string): void {
     this.prompt(`vfioctl guest ${id} crycb`);
     guestCrycb({ id }, this.io, { vms: this.vms });
+  }
+
+  /** `vfioctl guest ID crypto …`: the guest's zcrypt runs a request; `shown` is the command as printed. Returns the result. */
+  async guestCrypto(id: string, op: string, values: Record<string, string>, shown: string): Promise<string> {
+    this.prompt(shown);
+    let result = '';
+    const io: Io = { stdout: { write: (c) => ((result += String(c)), this.out.write(c)) }, stderr: this.out };
+    await guard(io, () => guestCrypto({ id, op, values }, io, { vms: this.vms }));
+    return result.trim();
+  }
+
+  /** `vfioctl guest ID ap tapq APQN`: TAPQ from the guest's CPU. */
+  guestTapq(id: string, apqn: string): void {
+    this.prompt(`vfioctl guest ${id} ap tapq ${apqn}`);
+    guestApTapq({ id, apqn }, this.io, { vms: this.vms });
+  }
+
+  /** `vfioctl host crypto OP …` on the host's /dev/z90crypt; a refused call prints the CLI's errno line. */
+  hostCrypto(op: string, values: Record<string, string>, shown: string): void {
+    this.prompt(shown);
+    const req = parseCryptoArgs('host crypto', op, values);
+    const v = req.values;
+    try {
+      const out =
+        req.op === 'rsa-me'
+          ? icaRsaModExpo(this.sys, req.length, { modulus: v.modulus!, exponent: v.exponent!, input: v.input! })
+          : icaRsaCrt(this.sys, req.length, { p: v.p!, q: v.q!, dp: v.dp!, dq: v.dq!, qinv: v.qinv!, input: v.input! });
+      this.out.write(resultLine(out, req.length));
+    } catch (e) {
+      if (!isKernelError(e)) throw e;
+      this.out.write(`vfioctl: host crypto: ${e.code} (${strerror(e.code)})\n`);
+    }
   }
 
   /** An HMP command in the VM's monitor. */

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { rejectRoot } from './cli-error.js';
 import { run, type ProgramContext } from './program-context.js';
+import { cryptoOptions } from './crypto-options.js';
 
 export function registerHostCommands(program: Command, ctx: ProgramContext): void {
   const host = program.command('host').description('create, reconfigure and export the host twin');
@@ -35,4 +36,12 @@ export function registerHostCommands(program: Command, ctx: ProgramContext): voi
     .action((dir: string, o: { force: boolean }) =>
       run(ctx, rejectRoot(ctx, 'host export') ?? (async (io) => (await import('./commands/host-export.js')).hostExport({ dir, force: o.force, state: ctx.state() }, io))),
     );
+  cryptoOptions(
+    host
+      .command('crypto')
+      .description("one RSA operation through the host's /dev/z90crypt (ICARSAMODEXPO or ICARSACRT): prints the result as hex")
+      .argument('<op>', 'rsa-me or rsa-crt'),
+  ).action((op: string, o: Record<string, string | undefined>) =>
+    run(ctx, rejectRoot(ctx, 'host crypto') ?? (async (io) => (await import('./commands/host-crypto.js')).hostCrypto({ op, values: o, state: ctx.state() }, io))),
+  );
 }

@@ -7,6 +7,7 @@ import type { VmCommandContext } from './commands/vm.js';
 import { rejectRoot, usageHint } from './cli-error.js';
 import type { Io } from './io.js';
 import { run, type ProgramContext } from './program-context.js';
+import { cryptoOptions } from './crypto-options.js';
 
 type VmCommand = (io: Io, ctx: VmCommandContext) => number | Promise<number>;
 
@@ -54,27 +55,41 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
     .action((id: string, command: string) => run(ctx, onTwin(ctx, 'vm monitor', true, async (io, c) => (await vmModule()).vmMonitor({ id, command }, io, c))));
 
   const guestModule = () => import('./commands/guest.js');
-  program
-    .command('guest')
-    .description("what a guest's operating system sees: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM)")
-    .argument('<id>', 'VM id')
-    .argument('<action>', 'lszcrypt, rescan or crycb')
-    .option('-V, --verbose', 'lszcrypt: verbose columns')
-    .action((id: string, action: string, o: { verbose?: boolean }) => {
-      switch (action) {
-        case 'lszcrypt':
-          return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestLszcrypt({ id, verbose: o.verbose }, io, c)));
-        case 'rescan':
-          return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestModule()).guestRescan({ id }, io, c)));
-        case 'crycb':
-          return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestCrycb({ id }, io, c)));
-        default:
-          return run(ctx, (io) => {
-            io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan or crycb)\n${usageHint('guest')}`);
-            return 2;
-          });
-      }
-    });
+  const guestCrypto = () => import('./commands/guest-crypto.js');
+  cryptoOptions(
+    program
+      .command('guest')
+      .description(
+        "what a guest's operating system sees and does: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM), " +
+          'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU)',
+      )
+      .argument('<id>', 'VM id')
+      .argument('<action>', 'lszcrypt, rescan, crycb, crypto or ap')
+      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004')
+      .option('-V, --verbose', 'lszcrypt: verbose columns'),
+  ).action((id: string, action: string, rest: string[], o: { verbose?: boolean } & Record<string, string | undefined>) => {
+    switch (action) {
+      case 'lszcrypt':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestLszcrypt({ id, verbose: o.verbose }, io, c)));
+      case 'rescan':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestModule()).guestRescan({ id }, io, c)));
+      case 'crycb':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestCrycb({ id }, io, c)));
+      case 'crypto':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestCrypto()).guestCrypto({ id, op: rest[0] ?? '', values: o }, io, c)));
+      case 'ap':
+        if (rest[0] === 'tapq') return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestCrypto()).guestApTapq({ id, apqn: rest[1] }, io, c)));
+        return run(ctx, (io) => {
+          io.stderr.write(`vfioctl: guest ap: unknown instruction '${rest[0] ?? ''}' (tapq)\n${usageHint('guest')}`);
+          return 2;
+        });
+      default:
+        return run(ctx, (io) => {
+          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto or ap)\n${usageHint('guest')}`);
+          return 2;
+        });
+    }
+  });
 
   program
     .command('trace')

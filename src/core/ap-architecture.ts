@@ -10,6 +10,19 @@ export const AP_RESPONSE_RESET_IN_PROGRESS = 0x02;
 export const AP_RESPONSE_DECONFIGURED = 0x03;
 export const AP_RESPONSE_CHECKSTOPPED = 0x04;
 export const AP_RESPONSE_BUSY = 0x05;
+export const AP_RESPONSE_INVALID_ADDRESS = 0x06;
+export const AP_RESPONSE_OTHERWISE_CHANGED = 0x07;
+/** NQAP: the queue holds as many entries as it is deep. */
+export const AP_RESPONSE_Q_FULL = 0x10;
+/** DQAP: no reply to dequeue (the same code as Q_FULL, ap_bus.h). */
+export const AP_RESPONSE_NO_PENDING_REPLY = 0x10;
+export const AP_RESPONSE_INDEX_TOO_BIG = 0x11;
+export const AP_RESPONSE_NO_FIRST_PART = 0x13;
+/** NQAP: the message is longer than the adapter takes (its max_msg_size). */
+export const AP_RESPONSE_MESSAGE_TOO_BIG = 0x15;
+export const AP_RESPONSE_REQ_FAC_NOT_INST = 0x16;
+/** NQAP: the request names a domain other than the queue's (ap_sm_write's RESPONSE_INVALID_DOMAIN). */
+export const AP_RESPONSE_INVALID_DOMAIN = 0x42;
 
 /** PQAP(QCI) result; a machine without facility 12 has none. */
 export interface QciInfo {

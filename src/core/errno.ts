@@ -31,6 +31,7 @@ export const ERRNO = {
   ENOTEMPTY: [39, 'Directory not empty'],
   ELOOP: [40, 'Too many levels of symbolic links'],
   EUSERS: [87, 'Too many users'],
+  EMSGSIZE: [90, 'Message too long'],
   EOPNOTSUPP: [95, 'Operation not supported'],
   EADDRINUSE: [98, 'Address already in use'],
   EADDRNOTAVAIL: [99, 'Cannot assign requested address'],

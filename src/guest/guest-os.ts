@@ -33,6 +33,11 @@ export interface GuestCard {
   deconfigured: boolean;
   /** chkstop in the guest: every queue answered "checkstopped". */
   checkstopped: boolean;
+  /** The guest zcrypt's total_request_count of the card and of each queue (absent: none yet). */
+  requests?: number;
+  queueRequests?: Record<number, number>;
+  /** Queues the guest's zcrypt took offline after a reply it could not use. */
+  offline?: number[];
 }
 
 export interface GuestApView {
@@ -45,6 +50,8 @@ export interface GuestApView {
   cards: GuestCard[];
   /** Completed AP bus scans since boot. */
   scans: number;
+  /** The guest zcrypt's zcrypt_step, the low half of its psmids (absent: 0). */
+  zcryptStep?: number;
 }
 
 export function emptyView(bus: boolean): GuestApView {
@@ -114,10 +121,21 @@ export function scanApBus(cpu: GuestCpu, prev: GuestApView): GuestApView {
       const rcs = Object.values(card.queueRc);
       card.deconfigured = rcs.every((rc) => rc === AP_RESPONSE_DECONFIGURED);
       card.checkstopped = rcs.every((rc) => rc === AP_RESPONSE_CHECKSTOPPED);
+      keepCounters(card, prev.cards.find((c) => c.apid === apid));
       cards.push(card);
     }
   }
-  return { bus: true, qci: qciView, maxAdapterId, maxDomainId, cards, scans: prev.scans + 1 };
+  return { bus: true, qci: qciView, maxAdapterId, maxDomainId, cards, scans: prev.scans + 1, ...(prev.zcryptStep ? { zcryptStep: prev.zcryptStep } : {}) };
+}
+
+/** Devices a rescan finds again keep their counters and their online state (they were never removed). */
+function keepCounters(card: GuestCard, before: GuestCard | undefined): void {
+  if (!before) return;
+  if (before.requests) card.requests = before.requests;
+  const kept = Object.entries(before.queueRequests ?? {}).filter(([apqi]) => card.queues.includes(Number(apqi)));
+  if (kept.length) card.queueRequests = Object.fromEntries(kept);
+  const offline = (before.offline ?? []).filter((apqi) => card.queues.includes(apqi));
+  if (offline.length) card.offline = offline;
 }
 
 /** The APQNs a guest view holds, as `XX.YYYY` names in sysfs order. */

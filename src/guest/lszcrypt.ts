@@ -43,11 +43,12 @@ function header(columns: Column[]): string {
 
 
 
-/** Status by lszcrypt's precedence: deconfig, chkstop, then online (zcrypt binds everything). */
+/** Status by lszcrypt's precedence: deconfig, chkstop, then online or offline (zcrypt binds everything). */
 function status(card: GuestCard, apqi?: number): string {
   const rc = apqi === undefined ? undefined : card.queueRc[apqi];
   if (card.deconfigured || rc === 0x03) return 'deconfig';
   if (card.checkstopped || rc === 0x04) return 'chkstop';
+  if (apqi !== undefined && card.offline?.includes(apqi)) return 'offline';
   return 'online';
 }
 
@@ -70,7 +71,7 @@ export function lszcrypt(view: GuestApView, verbose: boolean): LszcryptResult {
       type: card.type,
       mode: apModeName(card.functions),
       status: status(card),
-      requests: card.deconfigured ? '-' : '0',
+      requests: card.deconfigured ? '-' : String(card.requests ?? 0),
       pending: card.deconfigured ? '-' : '0',
       hwtype: String(card.hwtype),
       // "%02d" of the depth, as the host's lszcrypt (src/manage/lszcrypt.ts) prints it
@@ -85,7 +86,7 @@ export function lszcrypt(view: GuestApView, verbose: boolean): LszcryptResult {
       out += row(columns, {
         ...base,
         status: st,
-        requests: deconfig ? '-' : '0',
+        requests: deconfig ? '-' : String(card.queueRequests?.[apqi] ?? 0),
         pending: deconfig ? '-' : '0',
         card: `${cardId}.${apqi.toString(16).padStart(4, '0')}`,
         driver: 'cex4queue',

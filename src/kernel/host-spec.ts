@@ -1,67 +1,39 @@
-// HostSpec: the machine the LPAR gives Linux (DESIGN.md, Seams), validated with a schema
-// so a bad spec is refused with the field it is wrong in.
+// HostSpec: the machine a twin kernel boots on (DESIGN.md, Seams). `arch` picks the parts
+// (s390x: the LPAR's AP configuration; aarch64/arm: the device tree's platform devices);
+// every arch has a profile and a kernel command line. Validated with a schema so a bad
+// spec is refused with the field it is wrong in; a spec without `arch` is s390x.
 
 import { z } from 'zod';
-import { CARD_TYPE_RE } from './ap/card-type.js';
+import { normalizeS390x, s390xSpecSchema, S390X_PRESETS, type S390xMachine } from './ap/ap-host-spec.js';
+import { platformSpecSchema, type PlatformMachine } from './platform/platform-host-spec.js';
+import { PLATFORM_PRESETS } from './platform/platform-presets.js';
 
-export const PROFILES = ['modern', 'legacy'] as const;
-export type Profile = (typeof PROFILES)[number];
+export { CARD_TYPE_RE } from './ap/ap-host-spec.js';
 
-export { CARD_TYPE_RE };
+export { PROFILES, type Profile } from './host-spec-common.js';
+import type { Profile } from './host-spec-common.js';
 
-const id = z.number().int().min(0).max(255);
+/** Host architectures; ppc64le is reserved (issue 10). */
+export const ARCHES = ['s390x', 'aarch64', 'arm', 'ppc64le'] as const;
+export type Arch = (typeof ARCHES)[number];
 
-const adapterSchema = z.strictObject({
-  id,
-  type: z.string().regex(CARD_TYPE_RE, 'expected CEX4..CEX8 followed by A, C or P (e.g. CEX7C)'),
-});
+export const hostSpecSchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('arch' in v) ? { ...v, arch: 's390x' } : v),
+  z.discriminatedUnion('arch', [s390xSpecSchema, platformSpecSchema('aarch64'), platformSpecSchema('arm')]),
+);
 
-export const hostSpecSchema = z
-  .strictObject({
-    profile: z.enum(PROFILES).default('modern'),
-    qci: z.boolean().default(true),
-    apxa: z.boolean().default(true),
-    maxAdapter: id.optional(),
-    maxDomain: id.optional(),
-    adapters: z.array(adapterSchema).default([]),
-    usageDomains: z.array(id).default([]),
-    controlDomains: z.array(id).optional(),
-  })
-  .superRefine((spec, ctx) => {
-    const maxAdapter = spec.maxAdapter ?? (spec.apxa ? 255 : 63);
-    const maxDomain = spec.maxDomain ?? (spec.apxa ? 255 : 15);
-    const seen = new Set<number>();
-    spec.adapters.forEach((a, i) => {
-      if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['adapters', i, 'id'], message: `duplicate adapter id ${a.id}` });
-      seen.add(a.id);
-      if (a.id > maxAdapter)
-        ctx.addIssue({ code: 'custom', path: ['adapters', i, 'id'], message: `adapter id ${a.id} exceeds the maximum adapter id ${maxAdapter}` });
-    });
-    const domains = (key: 'usageDomains' | 'controlDomains', list: number[] | undefined) => {
-      const dup = new Set<number>();
-      list?.forEach((d, i) => {
-        if (dup.has(d)) ctx.addIssue({ code: 'custom', path: [key, i], message: `duplicate domain ${d}` });
-        dup.add(d);
-        if (d > maxDomain) ctx.addIssue({ code: 'custom', path: [key, i], message: `domain ${d} exceeds the maximum domain id ${maxDomain}` });
-      });
-    };
-    domains('usageDomains', spec.usageDomains);
-    domains('controlDomains', spec.controlDomains);
-  });
+export type HostSpecInput = Record<string, unknown>;
 
-export type HostSpecInput = z.input<typeof hostSpecSchema>;
+interface CommonSpec {
+  profile: Profile;
+  cmdline: string;
+}
+
+export type S390xHostSpec = CommonSpec & { arch: 's390x' } & S390xMachine;
+export type PlatformHostSpec = CommonSpec & { arch: 'aarch64' | 'arm' } & PlatformMachine;
 
 /** A validated spec with every default filled in. */
-export interface HostSpec {
-  profile: Profile;
-  qci: boolean;
-  apxa: boolean;
-  maxAdapter: number;
-  maxDomain: number;
-  adapters: { id: number; type: string }[];
-  usageDomains: number[];
-  controlDomains: number[];
-}
+export type HostSpec = S390xHostSpec | PlatformHostSpec;
 
 export class HostSpecError extends Error {
   constructor(message: string) {
@@ -83,54 +55,22 @@ export function parseHostSpec(input: unknown): HostSpec {
     throw new HostSpecError(`invalid host spec: ${where ? `${where}: ` : ''}${issue.message}`);
   }
   const s = result.data;
-  return {
-    profile: s.profile,
-    qci: s.qci,
-    apxa: s.apxa,
-    maxAdapter: s.maxAdapter ?? (s.apxa ? 255 : 63),
-    maxDomain: s.maxDomain ?? (s.apxa ? 255 : 15),
-    adapters: [...s.adapters].sort((a, b) => a.id - b.id),
-    usageDomains: [...s.usageDomains].sort((a, b) => a - b),
-    controlDomains: [...(s.controlDomains ?? s.usageDomains)].sort((a, b) => a - b),
-  };
+  const base = { profile: s.profile, cmdline: s.cmdline };
+  if (s.arch === 's390x') return { arch: 's390x', ...base, ...normalizeS390x(s) };
+  return { arch: s.arch, ...base, platformDevices: s.platformDevices, nodes: s.nodes };
 }
 
-const range = (first: number, last: number): number[] => Array.from({ length: last - first + 1 }, (_, i) => first + i);
-
 /** Presets named in the CLI (`host init --preset`). */
-export const PRESETS = {
-  // The host of Documentation/arch/s390/vfio-ap.rst's examples.
-  doc: {
-    adapters: [
-      { id: 0x05, type: 'CEX5C' },
-      { id: 0x06, type: 'CEX5A' },
-    ],
-    usageDomains: [0x04, 0x47, 0xab, 0xff],
-  },
-  // A z16 LPAR: CEX8 adapters in all three modes and 85 domains (ap_max_domain_id 0x54).
-  z16: {
-    maxDomain: 84,
-    adapters: [
-      { id: 0x00, type: 'CEX8C' },
-      { id: 0x01, type: 'CEX8C' },
-      { id: 0x02, type: 'CEX8C' },
-      { id: 0x03, type: 'CEX8P' },
-      { id: 0x04, type: 'CEX8P' },
-      { id: 0x05, type: 'CEX8A' },
-      { id: 0x08, type: 'CEX8C' },
-      { id: 0x09, type: 'CEX8P' },
-    ],
-    usageDomains: range(0, 84),
-  },
-  // The architectural maximum: 256 adapters x 256 domains.
-  max: {
-    adapters: range(0, 255).map((id) => ({ id, type: `CEX8${'CPA'[id % 3]}` })),
-    usageDomains: range(0, 255),
-  },
-} as const satisfies Record<string, HostSpecInput>;
+export const PRESETS = { ...S390X_PRESETS, ...PLATFORM_PRESETS } as const satisfies Record<string, HostSpecInput>;
 
 export type PresetName = keyof typeof PRESETS;
 
 export function presetSpec(name: PresetName, profile?: Profile): HostSpec {
   return parseHostSpec({ ...PRESETS[name], ...(profile ? { profile } : {}) });
+}
+
+/** The s390x spec of an s390x host (the AP parts need its LPAR fields). */
+export function s390xSpec(spec: HostSpec): S390xHostSpec {
+  if (spec.arch !== 's390x') throw new Error(`not an s390x host (arch ${spec.arch})`);
+  return spec;
 }

@@ -29,6 +29,13 @@ describe('vfioctl demo', () => {
       'failed to open /dev/vfio/0: Device or resource busy\n',
       `$ echo 6 > ${m}/assign_adapter\n`,
       '06.00ab  CEX5A Accelerator online            0\n',
+      // the guest signs on its passthrough queue, the host verifies on a queue it kept
+      '$ vfioctl guest guest1 crypto rsa-crt --p $P --q $Q --dp $DP --dq $DQ --qinv $QINV --input $IN\nc4fa9274496da9969687508cf249e406b9d351adafc158212aa691046054322ad4336199ec63ce4eecfaf4389ddfe8384dd8272ea94d34e39e6e60b9c97c155e\n',
+      '05.0004 rc=00 (normal) queue-empty=1 replies-pending=0 irq=0\n',
+      '06.0004  CEX5A Accelerator online            1\n',
+      `$ vfioctl host crypto rsa-me --modulus $N --exponent 010001 --input $SIGNATURE\n${'0'.repeat(104)}7666696f63746c2064656d6f\n`,
+      '05.0047  CEX5C CCA-Coproc  online            1        0     11     08 S--D--N-F- cex4queue  \n',
+      '06.0004  CEX5A Accelerator in use            -        -     11     08 SMC-A-N-F- vfio_ap    \n',
       '(qemu) device_del hostdev0\n',
       'APM 0x0000000000000000000000000000000000000000000000000000000000000000\n',
       '$ cat /sys/devices/ap/card05/05.0004/status\nassigned\n',

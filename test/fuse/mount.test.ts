@@ -99,7 +99,7 @@ describe.skipIf(skip)('the twin mounted with FUSE', () => {
     expect(dmesg.stdout).toContain(`Userspace may not assign queue 06.00ab to mdev: already assigned to ${UUID_A}`);
     // the state file follows once the server has saved
     await server.flush();
-    expect(JSON.parse(readState(t.state)).vfioAp).toEqual(JSON.parse(JSON.stringify(server.twin.snapshot().vfioAp)));
+    expect(JSON.parse(readState(t.state)).parts.ap.vfioAp).toEqual(JSON.parse(JSON.stringify((server.twin.snapshot().parts['ap'] as { vfioAp: unknown }).vfioAp)));
   });
 
   it('serves commands started inside the mount, and leaves --root commands on the real root', async () => {

@@ -83,7 +83,7 @@ describe.skipIf(skip)('the FUSE server process', () => {
     expect(mounted(t.mnt)).toBe(false);
     expect(existsSync(socketPath(t.state))).toBe(false);
     // the server saved the twin before it went
-    expect(JSON.parse(readState(t.state)).ap).toBeDefined();
+    expect(JSON.parse(readState(t.state)).parts.ap).toBeDefined();
     expect((await cli(t.state, 'sys', 'read', '/sys/bus/ap/aqmask')).stdout).toBe(`0xf7${'f'.repeat(40)}ef${'f'.repeat(20)}\n`);
   });
 

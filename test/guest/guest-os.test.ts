@@ -2,6 +2,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { ApMask } from '../../src/core/ap-mask.js';
+import { statusOf } from '../../src/core/ap-queue-status.js';
 import { guestCpu, type CrycbView, type GuestMachine } from '../../src/guest/guest-machine.js';
 import { Guest } from '../../src/guest/guest.js';
 import { cardTypeName, emptyView, scanApBus, viewApqns } from '../../src/guest/guest-os.js';
@@ -19,9 +20,14 @@ function machine(cards: Record<number, { at: number; fac: number; qd: number }>,
     set: (c) => (current = c),
     tapq: (apid, apqi) => {
       const card = cards[apid];
-      if (!card || !domains.includes(apqi)) return { rc: 0x01, at: 0, fac: 0, qd: 0 };
-      return { rc: 0, ...card };
+      if (!card || !domains.includes(apqi)) return { rc: 0x01, status: statusOf(0x01), at: 0, fac: 0, qd: 0 };
+      return { rc: 0, status: statusOf(0, { queueEmpty: true }), ...card };
     },
+    // a scan needs TAPQ only; the data path has its own tests (test/guest/guest-zcrypt.test.ts)
+    nqap: () => statusOf(0x01),
+    dqap: () => ({ status: statusOf(0x01) }),
+    reset: () => statusOf(0x01),
+    elapse: () => undefined,
     qciLimits: () => ({ apxa: true, na: 255, nd: 255 }),
   };
 }

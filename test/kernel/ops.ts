@@ -6,8 +6,10 @@ import { ApMask } from '../../src/core/ap-mask.js';
 import { apqnKey, apqnName } from '../../src/core/apqn.js';
 import type { ErrnoName } from '../../src/core/errno.js';
 import { qciEquals } from '../../src/kernel/ap/qci.js';
-import { HostConfigError, type ConfigResource, type Host } from '../../src/kernel/host.js';
+import { HostConfigError, type ConfigResource } from '../../src/kernel/ap/ap-subsystem.js';
+import type { Host } from '../../src/kernel/host.js';
 import { AP, FakeKvm, MATRIX, type Shell, state, TYPE } from './sh.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 export const UUIDS = [
   '62177883-f1bb-47f0-914d-32a22e3a8804',
@@ -181,14 +183,14 @@ export class Runner {
         return sh.echo('1', `${AP}/scans`);
       case 'config':
         try {
-          this.host.configChange(op.op, op.what, op.id, op.type);
+          apOf(this.host).configChange(op.op, op.what, op.id, op.type);
           return 0;
         } catch (e) {
           if (e instanceof HostConfigError) return 'skipped';
           throw e;
         }
       case 'kvm': {
-        const m = this.host.vfioAp.byUuid.get(UUIDS[op.u]!);
+        const m = apOf(this.host).vfioAp.byUuid.get(UUIDS[op.u]!);
         if (!m) return 'skipped';
         if (op.attach && !m.kvm) {
           // what open_device does: take the KVM and program the CRYCB with the guest's masks
@@ -229,11 +231,11 @@ function check(cond: boolean, msg: () => string): void {
 
 /** The invariants of spec vfio-ap §1.5 and the bookkeeping that keeps them checkable. */
 export function checkInvariants(host: Host, kvms: ReadonlyMap<string, FakeKvm> = new Map()): void {
-  const ap = host.vfioAp;
-  const bus = host.bus;
+  const ap = apOf(host).vfioAp;
+  const bus = apOf(host).bus;
   const modern = host.profile === 'modern';
   const mdevs = [...ap.byUuid.values()];
-  const qci = host.lpar.queryQci();
+  const qci = apOf(host).lpar.queryQci();
 
   // 1. no APQN in the matrix of two mdevs
   const owner = new Map<number, string>();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Host, type HostSnapshot } from '../../src/kernel/host.js';
 import { checkInvariants, prepare, readTree, Runner, scenarioArb, type Op } from './ops.js';
 import { boot, bootSpec, fixedClock, Shell, state } from './sh.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 const HOSTS = {
   'doc, modern': () => boot('doc'),
@@ -79,7 +80,7 @@ describe('targeted sequences', () => {
       { kind: 'apConfig', u: 0, value: '0x06,0x08,0x08\n' },
       { kind: 'remove', u: 0, value: '1' },
     ]);
-    expect(r.host.vfioAp.byUuid.size).toBe(0);
+    expect(apOf(r.host).vfioAp.byUuid.size).toBe(0);
   });
 
   it('restore keeps unbound cards and queues unbound', () => {

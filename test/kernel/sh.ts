@@ -4,11 +4,12 @@
 import { isKernelError, type ErrnoName } from '../../src/core/errno.js';
 import { Host } from '../../src/kernel/host.js';
 import { parseHostSpec, presetSpec, type HostSpecInput, type PresetName, type Profile } from '../../src/kernel/host-spec.js';
-import type { KvmCrypto } from '../../src/kernel/kvm/kvm-crypto.js';
+import type { KvmCrypto } from '../../src/kernel/kvm/s390/kvm-crypto.js';
 import { O_RDONLY, O_WRONLY } from '../../src/kernel/syscall-surface.js';
 import type { MatrixMdev } from '../../src/kernel/vfio-ap/matrix-mdev.js';
 import type { Process } from '../../src/kernel/vfs/process.js';
 import type { ApMask } from '../../src/core/ap-mask.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 export const MATRIX = '/sys/devices/vfio_ap/matrix';
 export const TYPE = `${MATRIX}/mdev_supported_types/vfio_ap-passthrough`;
@@ -98,7 +99,7 @@ export class Shell {
   }
 
   matrixMdev(uuid: string): MatrixMdev {
-    const m = this.host.vfioAp.byUuid.get(uuid.toLowerCase());
+    const m = apOf(this.host).vfioAp.byUuid.get(uuid.toLowerCase());
     if (!m) throw new Error(`no mdev ${uuid}`);
     return m;
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ApMask } from '../../src/core/ap-mask.js';
 import { applyMaskList, formatApRules, formatRanges, readPersistentMasks } from '../../src/manage/ap-rules.js';
 import { twinHarness, UUID_A, readTwinState } from './manage-helpers.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 const F = 'f'.repeat(64);
 
@@ -47,7 +48,7 @@ describe('vfioctl ap mask', () => {
       'ATTRIBUTE  ACTIVE                     PERSISTENT\napmask     "0-5,7-255"                "0-5,7-255"\naqmask     "0-3,5-70,72-170,172-254"  -\n',
     );
     const { host, files } = await readTwinState(h.state);
-    expect(host.bus.apmask.has(5)).toBe(true);
+    expect(apOf(host).bus.apmask.has(5)).toBe(true);
     expect(Buffer.from(files.read('/etc/udev/rules.d/41-ap.rules')!).toString()).toContain('ATTR{../../bus/ap/apmask}="0xfdff');
   });
 
@@ -61,7 +62,7 @@ describe('vfioctl ap mask', () => {
       stderr: `vfioctl: apmask conflicts with mdev ${UUID_A} APQN 5.171\nap device type configure failed\n    Error: Invalid configuration\n`,
     });
     const { host } = await readTwinState(h.state);
-    expect(host.bus.apmask.has(5)).toBe(false);
+    expect(apOf(host).bus.apmask.has(5)).toBe(false);
     // persistently, a defined config counts too
     await h.cli(['mdev', 'define', '-u', 'bbbbbbbb-0000-4000-8000-000000000002', '-p', 'matrix', '--jsonfile', '-'], '{"mdev_type":"vfio_ap-passthrough","start":"auto","attrs":[{"assign_adapter":"6"},{"assign_domain":"4"}]}');
     const p = await h.cli(['ap', 'mask', '--aqmask', '+4', '--apmask', '+6', '--persistent']);

@@ -10,6 +10,8 @@ import { TwinBackend } from '../../src/manage/twin-backend.js';
 import { TwinFiles } from '../../src/manage/twin-files.js';
 import { realize } from '../kernel/vfio/qemu-like.js';
 import { docHost, twinHarness, UUID_A, UUID_B, UUID_C, UUID_D, readTwinState, editTwinFiles } from './manage-helpers.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../src/kernel/kvm/s390/kvm-s390.js';
 
 const T = 'vfio_ap-passthrough';
 const cfg = (start: 'auto' | 'manual', attrs: [string, string][]) =>
@@ -82,7 +84,7 @@ describe('atomic start', () => {
     }
     expect(err).toBeInstanceOf(MdevctlError);
     expect((err as MdevctlError).render()).toBe('Error: Failed to write 5 to attribute assign_adapter\n\nCaused by:\n    Address already in use (os error 98)\n');
-    expect(host.vfioAp.byUuid.has(UUID_A)).toBe(false);
+    expect(apOf(host).vfioAp.byUuid.has(UUID_A)).toBe(false);
     expect(ctx.b.exists(`/sys/bus/mdev/devices/${UUID_A}`)).toBe(false);
   });
 });
@@ -96,20 +98,20 @@ describe('live modify', () => {
     mdevStart(ctx, { uuid: UUID_A, parent: 'matrix', jsonfile: 'a.json' });
     const qemu = realize(host, UUID_A);
     const kvm = host.kvms.vms.get(qemu.vmId)!;
-    expect(kvm.crycb.masks().aqm.ids()).toEqual([4]);
+    expect(s390Kvm(kvm).crycb.masks().aqm.ids()).toEqual([4]);
     const h = twinHarness(host, files);
     const r = await h.cli(['mdev', 'modify', '-u', UUID_A, '--live', '--jsonfile', '-'], cfg('manual', [['assign_adapter', '5'], ['assign_adapter', '6'], ['assign_domain', '4'], ['assign_domain', '0x47'], ['assign_control_domain', '4']]));
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     const after = await readTwinState(h.state);
-    const m = after.host.vfioAp.byUuid.get(UUID_A)!;
+    const m = apOf(after.host).vfioAp.byUuid.get(UUID_A)!;
     expect(m.matrix.apm.ids()).toEqual([5, 6]);
     expect(m.matrix.aqm.ids()).toEqual([4, 0x47]);
     // in-process: the same write reaches the running guest's CRYCB
     ctx.readFile = () => Buffer.from(cfg('manual', [['assign_adapter', '5'], ['assign_adapter', '6'], ['assign_domain', '0x47'], ['assign_control_domain', '4']]));
     const { mdevModify } = await import('../../src/manage/mdevctl.js');
     mdevModify(ctx, { uuid: UUID_A, jsonfile: 'x', live: true, defined: false, delattr: false, auto: false, manual: false });
-    expect(kvm.crycb.masks().apm.ids()).toEqual([5, 6]);
-    expect(kvm.crycb.masks().aqm.ids()).toEqual([0x47]);
+    expect(s390Kvm(kvm).crycb.masks().apm.ids()).toEqual([5, 6]);
+    expect(s390Kvm(kvm).crycb.masks().aqm.ids()).toEqual([0x47]);
   });
 
   it('refuses without ap_config (legacy kernel) and validates like start', async () => {
@@ -163,14 +165,14 @@ describe('mdev check, autostart, persistence', () => {
     expect(await h.cli(['mdev', 'start-parent-mdevs', 'matrix'])).toEqual({ code: 0, stdout: '', stderr: '' });
     expect((await h.cli(['mdev', 'list'])).stdout).toBe(`${UUID_A} matrix ${T} auto (defined)\n${UUID_C} matrix ${T} auto (defined)\n\n`);
     const live = await readTwinState(h.state);
-    expect(live.host.vfioAp.byUuid.get(UUID_C)!.matrix.aqm.ids()).toEqual([0x47]);
+    expect(apOf(live.host).vfioAp.byUuid.get(UUID_C)!.matrix.aqm.ids()).toEqual([0x47]);
   });
 
   it('keeps the config files in the state file next to the Host snapshot', async () => {
     const h = twinHarness();
     await h.cli(['mdev', 'define', '-u', UUID_A, '-p', 'matrix', '-t', T]);
     const snap = JSON.parse(readFileSync(h.state, 'utf8')) as { files: { files: Record<string, string> }; version: number };
-    expect(snap.version).toBe(1);
+    expect(snap.version).toBe(2);
     expect(snap.files.files[`/etc/mdevctl.d/matrix/${UUID_A}`]).toBe('{\n  "mdev_type": "vfio_ap-passthrough",\n  "start": "manual",\n  "attrs": []\n}');
     // a read-only command does not rewrite the state
     const before = readFileSync(h.state, 'utf8');

@@ -8,6 +8,7 @@ import { qemu } from '../../src/cli/commands/qemu.js';
 import { trace } from '../../src/cli/commands/trace.js';
 import { vmList, vmMonitor, vmReset, vmStop } from '../../src/cli/commands/vm.js';
 import { AP_CPU, UUID_A, UUID_B, bootTwin, makeMdev, reload, type Twin } from './helpers.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 type Cmd<A> = (args: A, io: ReturnType<typeof bufferIo>, ctx: { vms: Twin['vms'] }) => number;
 
@@ -65,7 +66,7 @@ describe('vfioctl qemu / vm / guest / trace', () => {
     expect(r.out.split('\n').slice(2, -1).map((l) => l.split(' ')[0])).toEqual(['06', '06.0004']);
 
     // reset: a checkstopped queue makes VFIO_DEVICE_RESET fail; QEMU only logs it
-    r.t.host.bus.queue(6, 4)!.chkstop = true;
+    apOf(r.t.host).bus.queue(6, 4)!.chkstop = true;
     r = run(r.t, vmReset, { id: 'vm0' });
     expect(r).toMatchObject({ code: 0, err: `qemu-system-s390x: vfio_ap_reset: failed to reset ${UUID_B} device: Input/output error\n` });
 

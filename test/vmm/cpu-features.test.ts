@@ -8,6 +8,7 @@ import { restoreVms } from '../../src/api/vm-host.js';
 import { lszcrypt } from '../../src/guest/lszcrypt.js';
 import { viewApqns } from '../../src/guest/guest-os.js';
 import { AP_CPU, UUID_A, bootTwin, makeMdev } from './helpers.js';
+import { s390Board } from '../../src/vmm/s390/board.js';
 
 describe('CPU model features under KVM', () => {
   test('-cpu host has every AP feature the host offers, and the AP bridge', () => {
@@ -15,7 +16,7 @@ describe('CPU model features under KVM', () => {
     const r = t.vms.start([]);
     expect(r).toMatchObject({ exitCode: 0, stdout: 'vm0\n', stderr: '' });
     const vm = t.vms.get('vm0')!;
-    expect([...vm.cpu.features].sort()).toEqual(['ap', 'apft', 'apqci', 'apqi']);
+    expect([...s390Board(vm).cpu.features].sort()).toEqual(['ap', 'apft', 'apqci', 'apqi']);
     expect(vm.devices().map((d) => d.typeName)).toContain('ap-bridge');
   });
 
@@ -57,7 +58,7 @@ describe('CPU model features under KVM', () => {
     );
     const r = vms.start([]);
     expect(r.exitCode).toBe(0);
-    expect([...r.vm!.cpu.features].sort()).toEqual(['ap', 'apft', 'apqi']);
+    expect([...s390Board(r.vm!).cpu.features].sort()).toEqual(['ap', 'apft', 'apqi']);
   });
 });
 
@@ -67,7 +68,7 @@ describe('what the guest sees depends on its CPU model', () => {
     const a = makeMdev(t, UUID_A, [5], [4, 0x47]);
     const r = t.vms.start(['-cpu', cpu, '-device', `vfio-ap,sysfsdev=${a}`]);
     expect(r.exitCode).toBe(0);
-    return t.vms.get('vm0')!.guest;
+    return s390Board(t.vms.get('vm0')!).guest;
   }
 
   test('all features: every APQN of the CRYCB', () => {
@@ -89,7 +90,7 @@ describe('what the guest sees depends on its CPU model', () => {
   test('without ap the guest has no AP bus at all', () => {
     const t = bootTwin();
     t.vms.start(['-cpu', 'host,ap=off']);
-    expect(lszcrypt(t.vms.get('vm0')!.guest.view, false).stderr).toBe('lszcrypt: Crypto device driver not available.\n');
+    expect(lszcrypt(s390Board(t.vms.get('vm0')!).guest.view, false).stderr).toBe('lszcrypt: Crypto device driver not available.\n');
   });
 
   test('-S: the guest boots only at cont', () => {
@@ -98,9 +99,9 @@ describe('what the guest sees depends on its CPU model', () => {
     t.vms.start(['-S', '-device', `vfio-ap,sysfsdev=${a}`]);
     const vm = t.vms.get('vm0')!;
     expect(vm.status).toBe('paused');
-    expect(vm.guest.booted).toBe(false);
+    expect(s390Board(vm).guest.booted).toBe(false);
     expect(vm.monitor('info status').output).toBe('VM status: paused\n');
     vm.monitor('cont');
-    expect(viewApqns(vm.guest.view)).toEqual(['05.0004']);
+    expect(viewApqns(s390Board(vm).guest.view)).toEqual(['05.0004']);
   });
 });

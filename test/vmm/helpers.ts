@@ -6,7 +6,8 @@ import { presetSpec, type Profile } from '../../src/kernel/host-spec.js';
 import { readText, writeText } from '../../src/kernel/syscall-surface.js';
 import type { Process } from '../../src/kernel/vfs/process.js';
 import { restoreVms, snapshotVms } from '../../src/api/vm-host.js';
-import type { VmManager } from '../../src/vmm/vm.js';
+import type { VmManager } from '../../src/vmm/vm-manager.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
 
 export const UUID_A = '669d9b23-fe1b-4ecb-be08-a2fabca99b71';
 export const UUID_B = '90c6c135-ad44-41d0-b1b7-bae47de48627';
@@ -54,12 +55,12 @@ export function read(t: Twin, path: string): string {
 
 /** The mdev's shadow APCB as the driver keeps it (what an attached guest must see). */
 export function shadowOf(t: Twin, uuid: string): { apm: string; aqm: string; adm: string } {
-  const m = t.host.vfioAp.byUuid.get(uuid)!;
+  const m = apOf(t.host).vfioAp.byUuid.get(uuid)!;
   return { apm: m.shadow.apm.toHex(), aqm: m.shadow.aqm.toHex(), adm: m.shadow.adm.toHex() };
 }
 
 /** The 4.20 driver pushes the unfiltered matrix. */
 export function matrixOf(t: Twin, uuid: string): { apm: string; aqm: string; adm: string } {
-  const m = t.host.vfioAp.byUuid.get(uuid)!;
+  const m = apOf(t.host).vfioAp.byUuid.get(uuid)!;
   return { apm: m.matrix.apm.toHex(), aqm: m.matrix.aqm.toHex(), adm: m.matrix.adm.toHex() };
 }

@@ -9,6 +9,9 @@ import { lszcrypt } from '../../src/guest/lszcrypt.js';
 import { viewApqns } from '../../src/guest/guest-os.js';
 import { formatTrace } from '../../src/vmm/trace.js';
 import { AP_CPU, MATRIX, UUID_A, UUID_B, bootTwin, makeMdev, matrixOf, reload, shadowOf, type Twin } from './helpers.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../src/kernel/kvm/s390/kvm-s390.js';
+import { s390Board } from '../../src/vmm/s390/board.js';
 
 const ZERO = `0x${'0'.repeat(64)}`;
 
@@ -23,7 +26,7 @@ function sysfsdevPaths(profile: 'modern' | 'legacy', uuid: string): string[] {
 }
 
 function crycbOf(t: Twin, id: string): { apm: string; aqm: string; adm: string } {
-  const c = t.vms.get(id)!.crycb();
+  const c = s390Board(t.vms.get(id)!).crycb();
   return { apm: c.apm.toHex(), aqm: c.aqm.toHex(), adm: c.adm.toHex() };
 }
 
@@ -52,9 +55,9 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     expect(crycbOf(t, 'vm0')).toEqual(expectedCrycb(t, UUID_A));
     expect(crycbOf(t, 'vm0').apm).toBe(`0x04${'0'.repeat(62)}`);
     // the device name is the path's last component: the UUID, for all four paths
-    expect(vm.vfioApDevices()[0]!.vdev.name).toBe(UUID_A);
-    expect(viewApqns(vm.guest.view)).toEqual(['05.0004', '05.0047']);
-    expect(lszcrypt(vm.guest.view, false).stdout).toBe(
+    expect(s390Board(vm).vfioApDevices()[0]!.vdev.name).toBe(UUID_A);
+    expect(viewApqns(s390Board(vm).guest.view)).toEqual(['05.0004', '05.0047']);
+    expect(lszcrypt(s390Board(vm).guest.view, false).stdout).toBe(
       [
         'CARD.DOM TYPE  MODE        STATUS     REQUESTS',
         '----------------------------------------------',
@@ -74,8 +77,8 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     t.vms.get('vm0')!.exit();
     t = reload(t);
     expect(t.vms.list()).toEqual([]);
-    expect(t.host.vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
-    expect([...t.host.kvms.vms.values()].every((k) => k.crycb.bytes.every((b) => b === 0))).toBe(true);
+    expect(apOf(t.host).vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
+    expect([...t.host.kvms.vms.values()].every((k) => s390Kvm(k).crycb.bytes.every((b) => b === 0))).toBe(true);
   });
 
   test('one vfio-ap device per guest: both QEMU messages', () => {
@@ -89,7 +92,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     expect(r.stderr).toBe(`qemu-system-s390x: -device vfio-ap,sysfsdev=${b},bus=ap-bus: Bus 'ap-bus' is full\n`);
     // the failed starts left nothing behind: the group of A is free again
     expect(t.vms.list()).toEqual([]);
-    expect(t.host.vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
+    expect(apOf(t.host).vfioAp.byUuid.get(UUID_A)!.kvm).toBeUndefined();
     expect(start(t, ['-device', `vfio-ap,sysfsdev=${a}`])).toBe('vm0');
     const vm = t.vms.get('vm0')!;
     const prefix = profile === 'modern' ? 'Error: ' : '';
@@ -108,7 +111,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     start(t, ['-device', `vfio-ap,sysfsdev=${a}`]);
     t = reload(t);
     const r = t.vms.start(['-name', 'second', '-device', `vfio-ap,sysfsdev=${a}`]);
-    const group = t.host.vfioAp.byUuid.get(UUID_A)!.vfio!.group.id;
+    const group = apOf(t.host).vfioAp.byUuid.get(UUID_A)!.vfio!.group.id;
     const prefix = profile === 'modern' ? `vfio ${UUID_A}: ` : '';
     expect(r).toEqual({ exitCode: 1, stdout: '', stderr: `qemu-system-s390x: -device vfio-ap,sysfsdev=${a}: ${prefix}failed to open /dev/vfio/${group}: Device or resource busy\n` });
     expect(t.vms.list().map((v) => v.id)).toEqual(['vm0']);
@@ -128,22 +131,22 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     }
     // modern: the request IRQ makes QEMU unplug the device, then the remove completes
     writeText(t.sh, `${a}/remove`, '1');
-    expect(t.host.vfioAp.byUuid.has(UUID_A)).toBe(false);
+    expect(apOf(t.host).vfioAp.byUuid.has(UUID_A)).toBe(false);
     const vm = t.vms.get('vm0')!;
-    expect(vm.vfioApDevices()).toEqual([]);
+    expect(s390Board(vm).vfioApDevices()).toEqual([]);
     expect(crycbOf(t, 'vm0').apm).toBe(ZERO);
     expect(t.host.log.format()).toContain(`vfio_ap_mdev ${UUID_A}: Relaying device request to user (#0)`);
     expect(formatTrace(t.vms.trace.forVm('vm0'))).toMatch(/vfio_ap_req_notifier[\s\S]*vfio_device_close/);
     t = reload(t);
-    t.vms.get('vm0')!.guest.rescan();
-    expect(viewApqns(t.vms.get('vm0')!.guest.view)).toEqual([]);
+    s390Board(t.vms.get('vm0')!).guest.rescan();
+    expect(viewApqns(s390Board(t.vms.get('vm0')!).guest.view)).toEqual([]);
   });
 
   test('reset with a checkstopped queue logs the reset failure', () => {
     let t = bootTwin(profile);
     const a = makeMdev(t, UUID_A, [5], [4, 0x47]);
     start(t, ['-device', `vfio-ap,sysfsdev=${a}`]);
-    t.host.bus.queue(5, 0x47)!.chkstop = true;
+    apOf(t.host).bus.queue(5, 0x47)!.chkstop = true;
     t = reload(t);
     const vm = t.vms.get('vm0')!;
     vm.systemReset();
@@ -151,7 +154,7 @@ describe.each(['modern', 'legacy'] as const)('seed flow, %s profile', (profile) 
     expect(vm.takeStderr()).toBe(`qemu-system-s390x: vfio_ap_reset: failed to reset ${UUID_A} device: ${err}\n`);
     expect(formatTrace(t.vms.trace.forVm('vm0'))).toContain('VFIO_DEVICE_RESET');
     // the guest rebooted and still has its queues (a checkstopped one shows as such)
-    expect(lszcrypt(vm.guest.view, false).stdout).toContain('05.0047  CEX5C CCA-Coproc  chkstop           0');
+    expect(lszcrypt(s390Board(vm).guest.view, false).stdout).toContain('05.0047  CEX5C CCA-Coproc  chkstop           0');
   });
 });
 
@@ -164,17 +167,17 @@ describe('hot plug and unplug (modern)', () => {
     writeText(t.sh, `${a}/assign_adapter`, '6');
     expect(crycbOf(t, 'vm0')).toEqual(shadowOf(t, UUID_A));
     // the config-change notifier made the guest rescan at once
-    expect(viewApqns(t.vms.get('vm0')!.guest.view)).toEqual(['05.0004', '06.0004']);
+    expect(viewApqns(s390Board(t.vms.get('vm0')!).guest.view)).toEqual(['05.0004', '06.0004']);
     t = reload(t);
     writeText(t.sh, `${a}/assign_domain`, '0x47');
     t = reload(t);
-    t.vms.get('vm0')!.guest.rescan();
-    expect(viewApqns(t.vms.get('vm0')!.guest.view)).toEqual(['05.0004', '05.0047', '06.0004', '06.0047']);
+    s390Board(t.vms.get('vm0')!).guest.rescan();
+    expect(viewApqns(s390Board(t.vms.get('vm0')!).guest.view)).toEqual(['05.0004', '05.0047', '06.0004', '06.0047']);
     writeText(t.sh, `${a}/unassign_adapter`, '5');
     expect(crycbOf(t, 'vm0')).toEqual(shadowOf(t, UUID_A));
     t = reload(t);
-    t.vms.get('vm0')!.guest.rescan();
-    expect(viewApqns(t.vms.get('vm0')!.guest.view)).toEqual(['06.0004', '06.0047']);
+    s390Board(t.vms.get('vm0')!).guest.rescan();
+    expect(viewApqns(s390Board(t.vms.get('vm0')!).guest.view)).toEqual(['06.0004', '06.0047']);
   });
 
   test('device_del and device_add: visible to the guest after its rescan', () => {
@@ -185,14 +188,14 @@ describe('hot plug and unplug (modern)', () => {
     expect(t.vms.get('vm0')!.monitor('device_del ap0')).toEqual({ output: '', error: false });
     expect(crycbOf(t, 'vm0').apm).toBe(ZERO);
     t = reload(t);
-    t.vms.get('vm0')!.guest.rescan();
-    expect(viewApqns(t.vms.get('vm0')!.guest.view)).toEqual([]);
+    s390Board(t.vms.get('vm0')!).guest.rescan();
+    expect(viewApqns(s390Board(t.vms.get('vm0')!).guest.view)).toEqual([]);
     expect(t.vms.get('vm0')!.monitor('device_del ap0')).toEqual({ output: "Error: Device 'ap0' not found\n", error: true });
     expect(t.vms.get('vm0')!.monitor(`device_add vfio-ap,sysfsdev=${a},id=ap0`)).toEqual({ output: '', error: false });
     expect(crycbOf(t, 'vm0')).toEqual(shadowOf(t, UUID_A));
     t = reload(t);
-    t.vms.get('vm0')!.guest.rescan();
-    expect(viewApqns(t.vms.get('vm0')!.guest.view)).toEqual(['05.0004']);
+    s390Board(t.vms.get('vm0')!).guest.rescan();
+    expect(viewApqns(s390Board(t.vms.get('vm0')!).guest.view)).toEqual(['05.0004']);
   });
 
   test('legacy: assignments are refused while the guest runs, device_del is refused', () => {

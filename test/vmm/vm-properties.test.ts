@@ -6,12 +6,15 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ApMask } from '../../src/core/ap-mask.js';
-import { HostConfigError } from '../../src/kernel/host.js';
+import { HostConfigError } from '../../src/kernel/ap/ap-subsystem.js';
 import { isKernelError } from '../../src/core/errno.js';
 import { writeText } from '../../src/kernel/syscall-surface.js';
 import { viewApqns } from '../../src/guest/guest-os.js';
 import { VfioApDevice } from '../../src/vmm/vfio/vfio-ap.js';
 import { CREATE, MATRIX, bootTwin, reload, type Twin } from './helpers.js';
+import { apOf } from '../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../src/kernel/kvm/s390/kvm-s390.js';
+import { s390Board } from '../../src/vmm/s390/board.js';
 
 const UUIDS = ['00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c'];
 const ADAPTERS = [5, 6, 7];
@@ -65,7 +68,7 @@ function apply(t: Twin, o: Op): Twin {
     case 'config':
       if (o.what === 'adapter' && !ADAPTERS.includes(o.id)) return t;
       if (o.what === 'domain' && !DOMAINS.includes(o.id)) return t;
-      tolerate(() => t.host.configChange(o.op, o.what, o.id, 'CEX7C'));
+      tolerate(() => apOf(t.host).configChange(o.op, o.what, o.id, 'CEX7C'));
       return t;
     case 'start':
       t.vms.start(['-device', `vfio-ap,sysfsdev=${paths(t, UUIDS[o.mdev]!)[o.path]},id=ap`]);
@@ -77,7 +80,10 @@ function apply(t: Twin, o: Op): Twin {
       vmAt(o.vm)?.systemReset();
       return t;
     case 'rescan':
-      vmAt(o.vm)?.guest.rescan();
+      {
+        const vm = vmAt(o.vm);
+        if (vm) s390Board(vm).guest.rescan();
+      }
       return t;
     case 'unplug':
       vmAt(o.vm)?.monitor('device_del ap');
@@ -107,9 +113,9 @@ function checkInvariants(t: Twin, freshViews = false): void {
   const seen = new Map<number, string>();
   const guestSeen = new Map<string, string>();
   for (const vm of t.vms.list()) {
-    const c = vm.crycb();
-    const dev = vm.vfioApDevices()[0];
-    const mdev = dev ? t.host.vfioAp.byUuid.get(dev.vdev.name) : undefined;
+    const c = s390Board(vm).crycb();
+    const dev = s390Board(vm).vfioApDevices()[0];
+    const mdev = dev ? apOf(t.host).vfioAp.byUuid.get(dev.vdev.name) : undefined;
     if (mdev) {
       // an attached guest's CRYCB == the shadow (modern) / the matrix (4.20 pushes it unfiltered)
       const want = t.host.profile === 'modern' ? mdev.shadow : mdev.matrix;
@@ -125,7 +131,7 @@ function checkInvariants(t: Twin, freshViews = false): void {
     // config-change event reaches it, so it may still list queues another guest now has.
     // Views are exclusive once every guest has rescanned.
     if (freshViews)
-      for (const q of viewApqns(vm.guest.view)) {
+      for (const q of viewApqns(s390Board(vm).guest.view)) {
         const holder = seen.get(parseInt(q.slice(0, 2), 16) << 8 | parseInt(q.slice(3), 16));
         if (holder !== undefined) expect(holder).toBe(vm.id);
         expect(guestSeen.get(q) === undefined || guestSeen.get(q) === vm.id).toBe(true);
@@ -153,19 +159,19 @@ describe.each(['modern', 'legacy'] as const)('random operations, %s profile', (p
         for (const o of ops) {
           t = apply(t, o);
           checkInvariants(t);
-          if (t.vms.list().some((vm) => !vm.crycb().apm.isEmpty() && !vm.crycb().aqm.isEmpty())) stats.attachedNonEmpty++;
+          if (t.vms.list().some((vm) => !s390Board(vm).crycb().apm.isEmpty() && !s390Board(vm).crycb().aqm.isEmpty())) stats.attachedNonEmpty++;
           if (t.vms.list().length > 1) stats.multi++;
         }
         // every guest's view catches up at its rescan and then holds exactly its CRYCB's queues
         for (const vm of t.vms.list()) {
-          vm.guest.rescan();
-          const c = vm.crycb();
-          for (const q of viewApqns(vm.guest.view)) expect(c.apm.has(parseInt(q.slice(0, 2), 16)) && c.aqm.has(parseInt(q.slice(3), 16))).toBe(true);
+          s390Board(vm).guest.rescan();
+          const c = s390Board(vm).crycb();
+          for (const q of viewApqns(s390Board(vm).guest.view)) expect(c.apm.has(parseInt(q.slice(0, 2), 16)) && c.aqm.has(parseInt(q.slice(3), 16))).toBe(true);
         }
         checkInvariants(t, true);
         // the queues linked to an attached mdev must be reset (ZAPQ) when the VMs go away
         const mustReset = new Map<object, string>();
-        for (const m of t.host.vfioAp.mdevList()) if (m.kvm) for (const q of m.linkedQueues()) if (q.dev.config) mustReset.set(q.dev, q.dev.name);
+        for (const m of apOf(t.host).vfioAp.mdevList()) if (m.kvm) for (const q of m.linkedQueues()) if (q.dev.config) mustReset.set(q.dev, q.dev.name);
         const zapped = new Set<object>();
         for (const q of mustReset.keys()) {
           const dev = q as { zapq(): number };
@@ -176,8 +182,8 @@ describe.each(['modern', 'legacy'] as const)('random operations, %s profile', (p
         expect([...mustReset.entries()].filter(([q]) => !zapped.has(q)).map(([, n]) => n)).toEqual([]);
         t = reload(t);
         expect(t.vms.list()).toEqual([]);
-        expect([...t.host.kvms.vms.values()].filter((k) => k.crycb.bytes.some((b) => b !== 0))).toEqual([]);
-        for (const m of t.host.vfioAp.mdevList()) expect(m.kvm).toBeUndefined();
+        expect([...t.host.kvms.vms.values()].filter((k) => s390Kvm(k).crycb.bytes.some((b) => b !== 0))).toEqual([]);
+        for (const m of apOf(t.host).vfioAp.mdevList()) expect(m.kvm).toBeUndefined();
       }),
       { numRuns: 80 },
     );

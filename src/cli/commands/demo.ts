@@ -4,6 +4,7 @@
 import { Host } from '../../kernel/host.js';
 import { presetSpec } from '../../kernel/host-spec.js';
 import { DemoShell, StepClock } from '../demo-shell.js';
+import { DEMO_KEY } from '../demo-key.js';
 import type { Io } from '../io.js';
 
 // Fixed values keep the transcript identical from run to run.
@@ -91,7 +92,30 @@ function guest(sh: DemoShell): void {
   sh.echo('6', `${m}/assign_adapter`);
   sh.note('The driver pushes the new shadow into the CRYCB and signals QEMU, which tells the guest at once:');
   sh.inGuest('guest1');
-  sh.heading('10. Unplug the device and stop the guest');
+}
+
+async function crypto(sh: DemoShell): Promise<void> {
+  const k = DEMO_KEY;
+  sh.heading('10. The guest computes on its passthrough queues; the host on the queues it kept');
+  sh.note(`A demo RSA key (512 bits): P=${k.p}`);
+  sh.note(`Q=${k.q} DP=${k.dp}`);
+  sh.note(`DQ=${k.dq} QINV=${k.qinv}`);
+  sh.note(`IN=${k.input}`);
+  sh.note("The guest's zcrypt picks one of its queues, sends with NQAP, polls with DQAP (no AP interrupts are modelled):");
+  const crt = { p: k.p, q: k.q, dp: k.dp, dq: k.dq, qinv: k.qinv, input: k.input };
+  const signature = await sh.guestCrypto('guest1', 'rsa-crt', crt, 'vfioctl guest guest1 crypto rsa-crt --p $P --q $Q --dp $DP --dq $DQ --qinv $QINV --input $IN');
+  sh.guestTapq('guest1', '05.0004');
+  sh.guestTapq('guest1', '05.0047');
+  sh.inGuest('guest1');
+  sh.note('The host checks the signature with the public exponent on the queues zcrypt still drives (05.0047, 05.00ff):');
+  sh.note(`N=${k.n}; SIGNATURE is what the guest printed`);
+  sh.hostCrypto('rsa-me', { modulus: k.n, exponent: k.e, input: signature }, 'vfioctl host crypto rsa-me --modulus $N --exponent 010001 --input $SIGNATURE');
+  sh.note('That is $IN again. zcrypt counted it on a host queue; the passthrough queues show - (no zcrypt driver there):');
+  sh.lszcrypt(true);
+}
+
+function unplug(sh: DemoShell): void {
+  sh.heading('11. Unplug the device and stop the guest');
   sh.monitor('guest1', 'device_del hostdev0');
   sh.crycb('guest1');
   sh.stopVm('guest1');
@@ -112,6 +136,8 @@ export async function demo(_opts: object, io: Io): Promise<number> {
   createAndAssign(sh);
   conflicts(sh);
   guest(sh);
+  await crypto(sh);
+  unplug(sh);
   outro(sh);
   return 0;
 }

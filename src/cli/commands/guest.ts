@@ -1,16 +1,18 @@
 // `vfioctl guest ID lszcrypt [-V] | rescan | crycb`: what the guest OS of a VM sees.
 
 import { lszcrypt } from '../../guest/lszcrypt.js';
+import { s390Board } from '../../vmm/s390/board.js';
 import type { Io } from '../io.js';
 import type { VmCommandContext } from './vm.js';
 
-function guestOf(ctx: VmCommandContext, id: string, io: Io) {
+/** The running VM whose guest has booted, or undefined after saying why not. */
+export function guestOf(ctx: VmCommandContext, id: string, io: Io) {
   const vm = ctx.vms.get(id);
   if (!vm) {
     io.stderr.write(`vfioctl: no VM '${id}' is running\n`);
     return undefined;
   }
-  if (!vm.guest.booted) {
+  if (!s390Board(vm).guest.booted) {
     io.stderr.write(`vfioctl: the guest of ${id} has not started (QEMU was started with -S; 'vm monitor ${id} cont' starts it)\n`);
     return undefined;
   }
@@ -21,7 +23,7 @@ function guestOf(ctx: VmCommandContext, id: string, io: Io) {
 export function guestLszcrypt(args: { id: string; verbose?: boolean }, io: Io, ctx: VmCommandContext): number {
   const vm = guestOf(ctx, args.id, io);
   if (!vm) return 1;
-  const r = lszcrypt(vm.guest.view, args.verbose ?? false);
+  const r = lszcrypt(s390Board(vm).guest.view, args.verbose ?? false);
   io.stdout.write(r.stdout);
   io.stderr.write(r.stderr);
   return r.exitCode;
@@ -31,8 +33,9 @@ export function guestLszcrypt(args: { id: string; verbose?: boolean }, io: Io, c
 export function guestRescan(args: { id: string }, io: Io, ctx: VmCommandContext): number {
   const vm = guestOf(ctx, args.id, io);
   if (!vm) return 1;
-  vm.guest.rescan();
-  vm.trace('guest_ap_rescan', `forced scan: the guest sees ${vm.guest.view.cards.flatMap((c) => c.queues.map((q) => `${c.apid.toString(16).padStart(2, '0')}.${q.toString(16).padStart(4, '0')}`)).join(' ') || 'no APQNs'}`);
+  const { guest } = s390Board(vm);
+  guest.rescan();
+  vm.trace('guest_ap_rescan', `forced scan: the guest sees ${guest.view.cards.flatMap((c) => c.queues.map((q) => `${c.apid.toString(16).padStart(2, '0')}.${q.toString(16).padStart(4, '0')}`)).join(' ') || 'no APQNs'}`);
   return 0;
 }
 
@@ -43,7 +46,7 @@ export function guestCrycb(args: { id: string }, io: Io, ctx: VmCommandContext):
     io.stderr.write(`vfioctl: no VM '${args.id}' is running\n`);
     return 1;
   }
-  const c = vm.crycb();
+  const c = s390Board(vm).crycb();
   io.stdout.write(`format ${c.format}\nAPM ${c.apm.toHex()}\nAQM ${c.aqm.toHex()}\nADM ${c.adm.toHex()}\n`);
   return 0;
 }

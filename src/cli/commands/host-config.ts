@@ -1,7 +1,7 @@
 // `vfioctl host config add|remove adapter|domain|control-domain ID [--type CEXnX]`: the
 // LPAR's configuration changes, then the AP bus rescans (spec vfio-ap §4.5).
 
-import { HostConfigError, type ConfigResource } from '../../kernel/host.js';
+import { apOf, HostConfigError, type ConfigResource } from '../../kernel/ap/ap-subsystem.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { parseId } from '../parse-id.js';
@@ -33,7 +33,7 @@ export function hostConfig(opts: HostConfigOptions, io: Io): Promise<number> {
     if (opts.type !== undefined && (resource !== 'adapter' || op !== 'add')) fail('--type applies only to adding an adapter');
     await new StateStore(opts.state).update((host) => {
       try {
-        host.configChange(op, resource, id, opts.type);
+        apOf(host).configChange(op, resource, id, opts.type);
       } catch (e) {
         if (e instanceof HostConfigError) fail(e.message);
         throw e;

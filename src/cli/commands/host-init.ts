@@ -64,7 +64,10 @@ export function hostInit(opts: HostInitOptions, io: Io): Promise<number> {
   return guard(io, async () => {
     const { spec, source } = await chooseSpec(opts);
     await new StateStore(opts.state).create(Host.boot(spec), opts.force);
-    const counts = [count(spec.adapters.length, 'adapter'), count(spec.usageDomains.length, 'usage domain'), count(spec.controlDomains.length, 'control domain')].join(', ');
+    const counts =
+      spec.arch === 's390x'
+        ? [count(spec.adapters.length, 'adapter'), count(spec.usageDomains.length, 'usage domain'), count(spec.controlDomains.length, 'control domain')].join(', ')
+        : `${spec.arch}, ${count(spec.platformDevices.length, 'platform device')}`;
     io.stdout.write(`initialised a ${spec.profile} twin from ${source} (${counts}) in ${opts.state}\n`);
     return 0;
   });

@@ -1,6 +1,7 @@
 // `vfioctl vm list|stop|reset|monitor`.
 
-import type { Vm, VmManager } from '../../vmm/vm.js';
+import type { Vm } from '../../vmm/vm.js';
+import type { VmManager } from '../../vmm/vm-manager.js';
 import type { Io } from '../io.js';
 
 
@@ -26,27 +27,18 @@ export function vmList(args: { json?: boolean }, io: Io, ctx: VmCommandContext):
       profile: vm.profile,
       machine: vm.machineType,
       accel: vm.accel,
-      cpu: { model: vm.cpu.def.name, features: [...vm.cpu.features].sort() },
+      cpu: vm.board.cpuJson(),
       argv: [...vm.argv],
-      devices: vm.vfioApDevices().map((d) => ({
-        type: d.typeName,
-        id: d.id ?? null,
-        sysfsdev: d.sysfsdev ?? null,
-        name: d.vdev.name,
-        group: d.vdev.group?.groupId ?? null,
-      })),
-      crycb: (() => {
-        const c = vm.crycb();
-        return { format: c.format, apm: c.apm.toHex(), aqm: c.aqm.toHex(), adm: c.adm.toHex() };
-      })(),
+      devices: vm.board.vfioDevices(),
+      ...vm.board.listJson?.(),
     }));
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
   const table = [['ID', 'PID', 'STATUS', 'MACHINE', 'ACCEL', 'CPU', 'DEVICES']];
   for (const vm of vms) {
-    const devices = vm.vfioApDevices().map((d) => `${d.typeName}${d.id ? `(${d.id})` : ''}:${d.vdev.name}`);
-    table.push([vm.id, String(vm.proc.pid), vm.status, vm.machineType, vm.accel, vm.cpu.def.name, devices.join(',') || '-']);
+    const devices = vm.board.vfioDevices().map((d) => `${d.type}${d.id ? `(${d.id})` : ''}:${d.name}`);
+    table.push([vm.id, String(vm.proc.pid), vm.status, vm.machineType, vm.accel, vm.board.cpuName, devices.join(',') || '-']);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   for (const r of table) io.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);

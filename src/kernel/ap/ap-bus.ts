@@ -7,6 +7,8 @@ import { KernelError } from '../../core/errno.js';
 import { cString } from '../../core/kstrtoul.js';
 import type { KernelContext } from '../kernel-context.js';
 import { ApCard, ApQueue, type ApDevice } from './ap-device.js';
+import { ApMachine, type ApMachineSnapshot } from './ap-machine.js';
+import type { ApQueueSm } from './ap-queue-sm.js';
 import type { ApDriver } from './ap-driver.js';
 import { cardModel } from './card-type.js';
 import { qciEquals, type LparConfig, type QciInfo } from './qci.js';
@@ -24,8 +26,17 @@ export interface ApBusSnapshot {
   driversAutoprobe?: boolean;
   /** Cards whose state differs from a fresh probe; driver null = unbound (absent: cex4card). */
   cards: { apid: number; config: boolean; chkstop: boolean; online: boolean; requestCount: string; driver?: string | null }[];
-  /** Queues whose state differs from a fresh probe: driver (null = unbound), flags, counters. */
-  queues: { apqn: string; driver: string | null; online: boolean; chkstop: boolean; requestCount: string }[];
+  /** Queues whose state differs from a fresh probe: driver (null = unbound), flags, counters, state machine. */
+  queues: {
+    apqn: string;
+    driver: string | null;
+    online: boolean;
+    chkstop: boolean;
+    requestCount: string;
+    sm?: { dev: ApQueueSm['devState']; state: ApQueueSm['smState']; lastErrRc: number };
+  }[];
+  /** The AP hardware's queues with entries (absent in older state files: all empty). */
+  hw?: ApMachineSnapshot;
 }
 
 export class ApBus {
@@ -44,11 +55,24 @@ export class ApBus {
   scans = 0n;
   /** The driver core's drivers_autoprobe: new devices found by a scan are probed only while set. */
   driversAutoprobe = true;
+  /** The AP hardware under the bus: the queues NQAP, DQAP, TAPQ, RAPQ and ZAPQ reach. */
+  readonly machine: ApMachine;
 
   constructor(
     private readonly ctx: KernelContext,
     readonly lpar: LparConfig,
-  ) {}
+  ) {
+    this.machine = new ApMachine(lpar, {
+      adapter: (apid) => {
+        const card = this.cards.get(apid);
+        if (card) return card;
+        const type = lpar.adapters.get(apid);
+        return type === undefined ? undefined : { model: cardModel(type), config: true, chkstop: false };
+      },
+      queueChkstop: (apid, apqi) => this.queue(apid, apqi)?.chkstop ?? false,
+      irqEnabled: (apid, apqi) => this.queue(apid, apqi)?.interruptsEnabled ?? false,
+    });
+  }
 
   /** models ap_owned_by_def_drv: an APQN is host-reserved iff both mask bits are set. */
   reserved(apid: number, apqi: number): boolean {
@@ -108,6 +132,7 @@ export class ApBus {
   release(dev: ApDevice): void {
     const drv = dev.driver;
     if (!drv) return;
+    if (dev.kind === 'queue') return dev.removeDriver(() => drv.remove(dev));
     drv.remove(dev);
     dev.driver = undefined;
   }
@@ -166,6 +191,8 @@ export class ApBus {
     const domains = this.lpar.usage.truncate(this.lpar.maxDomainId).ids();
     for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid, domains);
     if (changed && prev && next) for (const drv of this.drivers) drv.onScanComplete?.(next, prev);
+    // queues of APQNs that left the configuration are gone from the hardware, entries and all
+    this.machine.prune();
     this.scans++;
   }
 
@@ -191,7 +218,7 @@ export class ApBus {
     for (const apqi of domains) {
       const key = apqnKey(apid, apqi);
       if (this.queues.has(key)) continue;
-      const q = new ApQueue(card, apqi);
+      const q = new ApQueue(card, apqi, this.machine);
       this.queues.set(key, q);
       if (this.driversAutoprobe) this.probe(q);
     }
@@ -238,6 +265,7 @@ export class ApBus {
   }
 
   snapshot(): ApBusSnapshot {
+    const hw = this.machine.snapshot();
     // sorted by id, so equal twins give equal snapshots whatever order devices were found in
     const cards = [...this.cards.values()]
       .sort((a, b) => a.apid - b.apid)
@@ -252,8 +280,11 @@ export class ApBus {
       }));
     const queues = [...this.queues.values()]
       .sort((a, b) => a.key - b.key)
-      .filter((q) => q.driver !== this.expectedDriver(q) || !q.online || q.chkstop || q.requestCount !== 0n)
-      .map((q) => ({ apqn: q.name, driver: q.driver?.name ?? null, online: q.online, chkstop: q.chkstop, requestCount: String(q.requestCount) }));
+      .filter((q) => q.driver !== this.expectedDriver(q) || !q.online || q.chkstop || q.requestCount !== 0n || q.smState)
+      .map((q) => {
+        const sm = q.smState;
+        return { apqn: q.name, driver: q.driver?.name ?? null, online: q.online, chkstop: q.chkstop, requestCount: String(q.requestCount), ...(sm ? { sm } : {}) };
+      });
     return {
       qci: this.qci ?? null,
       apmask: this.apmask.toHex(),
@@ -266,6 +297,8 @@ export class ApBus {
       driversAutoprobe: this.driversAutoprobe,
       cards,
       queues,
+      // the hardware's queues only when one holds something (idle hardware is implied)
+      ...(hw.queues.length ? { hw } : {}),
     };
   }
 
@@ -298,7 +331,7 @@ export class ApBus {
       card.driver = this.expectedDriver(card);
       for (const apqi of this.lpar.usage) {
         if (apqi > this.lpar.maxDomainId) continue;
-        const q = new ApQueue(card, apqi);
+        const q = new ApQueue(card, apqi, this.machine);
         this.queues.set(q.key, q);
         q.driver = this.expectedDriver(q);
       }
@@ -314,7 +347,9 @@ export class ApBus {
       if (q?.kind !== 'queue') continue;
       q.driver = o.driver === null ? undefined : this.driver(o.driver);
       Object.assign(q, { online: o.online, chkstop: o.chkstop, requestCount: BigInt(o.requestCount) });
+      if (o.sm) q.restoreSm(o.sm);
     }
+    this.machine.restore(s.hw);
   }
 }
 

@@ -23,8 +23,29 @@ function computedDir(names: () => Iterable<string>, lookup: (name: string) => Vf
   return new Dir({ names, lookup });
 }
 
-function requestCountAttr(dev: ApDevice, reset: () => void): Attr {
-  return Attr.rw(() => `${dev.requestCount}\n`, reset);
+/** models the queue's request_count_show: `-` while the device is uninitiated (modern kernels only). */
+function queueRequestCount(q: ApQueue, modern: boolean): string {
+  return modern && q.devState === 'uninitiated' ? '-\n' : `${q.requestCount}\n`;
+}
+
+/** models requestq_count_show / pendingq_count_show: 0 while the device is uninitiated. */
+function queueCount(q: ApQueue, which: 'requestq' | 'pendingq'): string {
+  return `${q.devState === 'uninitiated' ? 0 : q.queuedCounts[which]}\n`;
+}
+
+/** models ap_card.c requestq_count_show / pendingq_count_show: the sum over the card's queues. */
+function cardCount(card: ApCard, bus: ApBus, which: 'requestq' | 'pendingq'): string {
+  let n = 0;
+  for (const q of bus.queues.values()) if (q.card === card) n += q.queuedCounts[which];
+  return `${n}\n`;
+}
+
+/** models reset_show: by the state machine's state. */
+function resetText(q: ApQueue): string {
+  const s = q.smPhase;
+  if (s === 'reset_start' || s === 'reset_wait') return 'Reset in progress.\n';
+  if (s === 'working' || s === 'queue_full') return 'Reset Timer armed.\n';
+  return 'No Reset Timer set.\n';
 }
 
 const hexUpper = (v: number, width: number): string => v.toString(16).toUpperCase().padStart(width, '0');
@@ -49,6 +70,8 @@ function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
           if (cfg === undefined || cfg < 0 || cfg > 1) throw new KernelError('EINVAL');
           card.config = cfg === 1;
           if (!card.config) {
+            // a deconfigured adapter loses what its queues held
+            bus.machine.dropAdapter(card.apid);
             card.online = false;
             for (const q of bus.queues.values()) if (q.card === card) q.online = false;
           }
@@ -59,16 +82,19 @@ function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
     ['hwtype', Attr.value(`${card.model.hwtype}\n`)],
     ['max_msg_size', Attr.value(`${card.model.maxMsgSize}\n`)],
     ['modalias', Attr.value(`ap:t${card.model.hwtype.toString(16).toUpperCase().padStart(2, '0')}\n`)],
-    ['pendingq_count', Attr.ro(() => '0\n')],
+    ['pendingq_count', Attr.ro(() => cardCount(card, bus, 'pendingq'))],
     ['raw_hwtype', Attr.value(`${card.model.hwtype}\n`)],
     [
       'request_count',
-      requestCountAttr(card, () => {
-        card.requestCount = 0n;
-        for (const q of bus.queues.values()) if (q.card === card) q.requestCount = 0n;
-      }),
+      Attr.rw(
+        () => `${card.requestCount}\n`,
+        () => {
+          card.requestCount = 0n;
+          for (const q of bus.queues.values()) if (q.card === card) q.requestCount = 0n;
+        },
+      ),
     ],
-    ['requestq_count', Attr.ro(() => '0\n')],
+    ['requestq_count', Attr.ro(() => cardCount(card, bus, 'requestq'))],
     ['uevent', deviceUeventAttr(() => `DEVTYPE=ap_card\n${driverEnv(card)}DEV_TYPE=${hexUpper(card.model.hwtype, 4)}\nMODALIAS=ap:t${hexUpper(card.model.hwtype, 2)}\n${modeEnv(card)}`)],
   ]);
 }
@@ -78,11 +104,11 @@ function queueAttributes(q: ApQueue, modern: boolean): Map<string, Attr> {
     ['chkstop', Attr.ro(() => `${q.checkstopped ? 1 : 0}\n`)],
     ['config', Attr.ro(() => `${q.config ? 1 : 0}\n`)],
     ['interrupt', Attr.ro(() => (q.interruptsEnabled ? 'Interrupts enabled.\n' : 'Interrupts disabled.\n'))],
-    ['pendingq_count', Attr.ro(() => '0\n')],
-    ['request_count', requestCountAttr(q, () => (q.requestCount = 0n))],
-    ['requestq_count', Attr.ro(() => '0\n')],
-    // models reset_show/reset_store: an idle queue has no reset timer; a write resets it
-    ['reset', Attr.rw(() => 'No Reset Timer set.\n', () => void q.zapq())],
+    ['pendingq_count', Attr.ro(() => queueCount(q, 'pendingq'))],
+    ['request_count', Attr.rw(() => queueRequestCount(q, modern), () => (q.requestCount = 0n))],
+    ['requestq_count', Attr.ro(() => queueCount(q, 'requestq'))],
+    // models reset_show/reset_store: a write flushes the queue and resets it through the state machine
+    ['reset', Attr.rw(() => resetText(q), () => q.sm.userReset())],
     ['uevent', deviceUeventAttr(() => `DEVTYPE=ap_queue\n${driverEnv(q)}${modeEnv(q.card)}`)],
   ]);
   if (modern) attrs.set('ap_functions', Attr.value(`0x${q.card.model.functions.toString(16).toUpperCase().padStart(8, '0')}\n`));

@@ -2,7 +2,7 @@
 
 import { ApMask } from '../../core/ap-mask.js';
 import type { QciInfo } from '../../core/ap-architecture.js';
-import type { HostSpec } from '../host-spec.js';
+import type { S390xMachine } from './ap-host-spec.js';
 
 export type { QciInfo };
 
@@ -24,7 +24,7 @@ export class LparConfig {
     readonly control: ApMask,
   ) {}
 
-  static fromSpec(spec: HostSpec): LparConfig {
+  static fromSpec(spec: S390xMachine): LparConfig {
     return new LparConfig(
       spec.qci,
       spec.apxa,

@@ -68,8 +68,11 @@ export class Cex4QueueDriver implements ApDriver {
     return dev.kind === 'queue' && dev.card.model.hwtype >= 10;
   }
 
+  /** models zcrypt_cex4_queue_probe: online as its card, then ap_queue_init_state. */
   probe(dev: ApDevice): void {
-    if (dev.kind === 'queue') dev.online = dev.card.online;
+    if (dev.kind !== 'queue') return;
+    dev.online = dev.card.online;
+    dev.initState();
   }
 
   remove(): void {}

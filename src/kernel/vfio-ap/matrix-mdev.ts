@@ -9,7 +9,7 @@ import type { ApBus } from '../ap/ap-bus.js';
 import { AP_RESPONSE_Q_NOT_AVAIL } from '../ap/ap-device.js';
 import type { QciInfo } from '../ap/qci.js';
 import type { Profile } from '../host-spec.js';
-import type { KvmCrypto } from '../kvm/kvm-crypto.js';
+import type { KvmCrypto } from '../kvm/s390/kvm-crypto.js';
 import type { MdevDevice } from '../mdev/mdev-device.js';
 import type { KernelLog } from '../printk.js';
 import type { VfioDevice } from '../vfio/vfio-device.js';

@@ -1,7 +1,7 @@
 // Which mdev is attached to which guest, and the eventfds its VFIO IRQs signal: the part
 // of vfio_ap's state that belongs to running VMs, kept across twin snapshots.
 
-import type { KvmCrypto } from '../kvm/kvm-crypto.js';
+import type { KvmCrypto } from '../kvm/s390/kvm-crypto.js';
 import type { CheckpointRefs } from '../vfs/node.js';
 import type { Trigger } from './matrix-mdev.js';
 import type { VfioAp } from './vfio-ap-driver.js';

@@ -32,8 +32,9 @@ import {
 } from '../../core/vfio-uapi.js';
 import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, AP_RESPONSE_Q_NOT_AVAIL } from '../ap/ap-device.js';
 import type { IoctlArg } from '../syscall-surface.js';
-import type { KvmCrypto } from '../kvm/kvm-crypto.js';
-import type { VfioDevice, VfioDeviceOps } from '../vfio/vfio-device.js';
+import type { KvmCrypto } from '../kvm/s390/kvm-crypto.js';
+import { kvmCrypto } from '../kvm/s390/kvm-s390.js';
+import type { VfioDevice, VfioDeviceOps, VfioKvm } from '../vfio/vfio-device.js';
 import { EventFdFile } from '../vfs/eventfd.js';
 import type { Task } from '../vfs/node.js';
 import type { MatrixDevState, MatrixMdev, Trigger } from './matrix-mdev.js';
@@ -70,21 +71,22 @@ export class VfioApDeviceOps implements VfioDeviceOps {
    * 4.20 (vfio_ap_mdev_open): register the SET_KVM group notifier, which replays the KVM
    * the group already has at once; a failed attach only means no CRYCB is programmed.
    */
-  openDevice(kvm: KvmCrypto | undefined, dev?: VfioDevice): void {
+  openDevice(kvm: VfioKvm | undefined, dev?: VfioDevice): void {
     if (this.modern) {
-      if (!kvm) throw new KernelError('EINVAL');
-      this.setKvm(kvm);
+      const crypto = kvmCrypto(kvm);
+      if (!crypto) throw new KernelError('EINVAL');
+      this.setKvm(crypto);
       return;
     }
     const vdev = dev ?? this.mdev.vfio;
     if (!vdev) throw new KernelError('ENODEV');
-    this.unregisterNotifier = vdev.vfioGroup.registerNotifier(VFIO_GROUP_NOTIFY_SET_KVM, (_event, k) => this.groupNotifySetKvm(k));
+    this.unregisterNotifier = vdev.vfioGroup.registerNotifier(VFIO_GROUP_NOTIFY_SET_KVM, (_event, k) => this.groupNotifySetKvm(kvmCrypto(k)));
   }
 
   /** Twin restore: an open 4.20 device has its notifier again, without a replay. */
   restoreOpen(dev: VfioDevice): void {
     if (this.modern || this.unregisterNotifier) return;
-    this.unregisterNotifier = dev.vfioGroup.registerNotifier(VFIO_GROUP_NOTIFY_SET_KVM, (_event, k) => this.groupNotifySetKvm(k), false);
+    this.unregisterNotifier = dev.vfioGroup.registerNotifier(VFIO_GROUP_NOTIFY_SET_KVM, (_event, k) => this.groupNotifySetKvm(kvmCrypto(k)), false);
   }
 
   /** models vfio_ap_mdev_set_kvm: one mdev per KVM, then the shadow goes into the CRYCB. */

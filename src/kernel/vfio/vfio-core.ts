@@ -1,14 +1,14 @@
-// The VFIO core's registry: emulated-IOMMU devices, their groups, /dev/vfio/vfio and
-// /dev/vfio/N. The file operations on those nodes come from the VfioFileFactory
-// (vfio-files.ts), which the host plugs in.
+// The VFIO core's registry: devices registered by VFIO bus drivers (vfio-platform) or as
+// emulated-IOMMU devices (mdevs), their groups, /dev/vfio/vfio and /dev/vfio/N. The file
+// operations on those nodes come from the VfioFileFactory (vfio-files.ts), which the host
+// plugs in.
 
 import { KernelError } from '../../core/errno.js';
 import type { KernelContext } from '../kernel-context.js';
-import type { KvmCrypto } from '../kvm/kvm-crypto.js';
 import { CharDevice, type CheckpointRefs, type DeviceFile, type OpenContext } from '../vfs/node.js';
-import { IommuGroups, type IommuGroup } from './iommu-groups.js';
+import { IommuGroups, type IommuGroup, type IommuMember } from './iommu-groups.js';
 import { VfioContainer, type VfioContainerSnapshot } from './vfio-container.js';
-import { VfioDevice, type VfioDeviceOps } from './vfio-device.js';
+import { VfioDevice, type VfioDeviceOps, type VfioKvm } from './vfio-device.js';
 import { VfioGroup, type VfioEventSink } from './vfio-group.js';
 
 /** The misc device number of /dev/vfio/vfio (10:196) and the first dynamic vfio major. */
@@ -24,13 +24,22 @@ export interface VfioFileFactory {
 /** VFIO state a checkpoint keeps: group users and associations, device open counts, containers. */
 export interface VfioSnapshot {
   containers: ({ id: number } & VfioContainerSnapshot)[];
-  groups: { id: number; opened: boolean; container: number | null; containerUsers: number; kvm: number | null; openCount: number }[];
+  groups: {
+    id: number;
+    opened: boolean;
+    container: number | null;
+    containerUsers: number;
+    kvm: number | null;
+    /** Version 1: the open count of the group's one device. */
+    openCount?: number;
+    /** Open counts of the group's devices by name. */
+    openCounts?: Record<string, number>;
+  }[];
 }
 
 export class VfioCore {
   readonly iommuGroups: IommuGroups;
-  readonly devices = new Map<number, VfioDevice>();
-  /** Live VFIO groups by id (emulated IOMMU groups are singletons: one device each). */
+  /** Live VFIO groups by id. */
   readonly groups = new Map<number, VfioGroup>();
   files: VfioFileFactory | undefined;
   /** Observer of group events (the realize-flow trace). */
@@ -54,17 +63,32 @@ export class VfioCore {
    * and /dev/vfio/N. `groupId` pins the number when a snapshot is restored.
    */
   registerEmulatedIommuDevice(name: string, devicePath: string, ops: VfioDeviceOps, groupId?: number): VfioDevice {
-    const group = this.iommuGroups.alloc(name, devicePath, groupId);
-    const dev = new VfioDevice(name, group, ops);
-    const vg = new VfioGroup(group, (event, id, detail) => this.sink?.(event, id, detail));
+    const member: IommuMember = { name, path: devicePath, driverName: () => ops.driverName };
+    const group = this.iommuGroups.alloc(member, groupId);
+    return this.addDevice(new VfioDevice(name, group, ops, member, true));
+  }
+
+  /**
+   * models vfio_register_group_dev (vfio_add_group_dev in 4.19) for a device of a real
+   * IOMMU group: the VFIO group is created with its first VFIO device (/dev/vfio/N appears).
+   */
+  registerGroupDevice(member: IommuMember, group: IommuGroup, ops: VfioDeviceOps): VfioDevice {
+    return this.addDevice(new VfioDevice(member.name, group, ops, member, false));
+  }
+
+  private addDevice(dev: VfioDevice): VfioDevice {
+    const id = dev.group.id;
+    let vg = this.groups.get(id);
+    if (!vg) {
+      vg = new VfioGroup(dev.group, (event, gid, detail) => this.sink?.(event, gid, detail));
+      this.groups.set(id, vg);
+      this.ctx.vfs.attach(
+        `/dev/vfio/${id}`,
+        new CharDevice(VFIO_GROUP_MAJOR, id, 0o600, (open) => this.factory().openGroup(dev.group, open)),
+      );
+    }
     vg.devices.push(dev);
     dev.vfioGroup = vg;
-    this.groups.set(group.id, vg);
-    this.devices.set(group.id, dev);
-    this.ctx.vfs.attach(
-      `/dev/vfio/${group.id}`,
-      new CharDevice(VFIO_GROUP_MAJOR, group.id, 0o600, (open) => this.factory().openGroup(group, open)),
-    );
     return dev;
   }
 
@@ -96,25 +120,26 @@ export class VfioCore {
       dev.ops.requestAbandoned?.();
       throw new KernelError('EBUSY');
     }
-    this.ctx.vfs.detach(`/dev/vfio/${dev.group.id}`);
-    this.devices.delete(dev.group.id);
     const vg = dev.vfioGroup;
     vg.devices.splice(vg.devices.indexOf(dev), 1);
     if (vg.devices.length === 0) {
+      this.ctx.vfs.detach(`/dev/vfio/${dev.group.id}`);
       vg.registered = false;
       this.groups.delete(dev.group.id);
     }
-    this.iommuGroups.free(dev.group);
+    if (dev.emulated) this.iommuGroups.free(dev.group);
   }
 
-  deviceInGroup(groupId: number): VfioDevice | undefined {
-    return this.devices.get(groupId);
+  /** A VFIO device of group N (by name, or the first one). */
+  deviceInGroup(groupId: number, name?: string): VfioDevice | undefined {
+    const devices = this.groups.get(groupId)?.devices ?? [];
+    return name === undefined ? devices[0] : devices.find((d) => d.name === name);
   }
 
   // ---- checkpoint / restore -----------------------------------------------------------
 
   /** Group and device state; containers are named through refs (shared with the fd tables). */
-  snapshot(refs: CheckpointRefs, kvmId: (kvm: KvmCrypto) => number): VfioSnapshot {
+  snapshot(refs: CheckpointRefs, kvmId: (kvm: VfioKvm) => number): VfioSnapshot {
     const groups = [...this.groups.values()]
       .sort((a, b) => a.id - b.id)
       .map((g) => ({
@@ -123,14 +148,14 @@ export class VfioCore {
         container: g.container ? refs.idOf(g.container) : null,
         containerUsers: g.containerUsers,
         kvm: g.kvm ? kvmId(g.kvm) : null,
-        openCount: g.devices[0]?.openCount ?? 0,
+        openCounts: Object.fromEntries(g.devices.map((d) => [d.name, d.openCount])),
       }));
     const containers = refs.of(VfioContainer).map(({ id, obj }) => ({ id, ...obj.snapshot() }));
     return { containers, groups };
   }
 
   /** Rebuilds containers and group state; returns the containers by checkpoint id for the fd tables. */
-  restore(s: VfioSnapshot, kvmById: (id: number) => KvmCrypto | undefined): Map<number, VfioContainer> {
+  restore(s: VfioSnapshot, kvmById: (id: number) => VfioKvm | undefined): Map<number, VfioContainer> {
     const containers = new Map<number, VfioContainer>();
     for (const c of s.containers) containers.set(c.id, VfioContainer.restore(c));
     for (const saved of s.groups) {
@@ -144,10 +169,10 @@ export class VfioCore {
         if (c) {
           g.container = c;
           c.groups.add(g);
+          g.iommuGroup.dmaOwner = 'vfio';
         }
       }
-      const dev = g.devices[0];
-      if (dev) dev.openCount = saved.openCount;
+      for (const d of g.devices) d.openCount = saved.openCounts?.[d.name] ?? (d === g.devices[0] ? (saved.openCount ?? 0) : 0);
     }
     // drivers re-establish what an open device holds (e.g. the 4.20 group notifier)
     for (const g of this.groups.values()) for (const d of g.devices) if (d.openCount > 0) d.ops.restoreOpen?.(d);

@@ -4,10 +4,29 @@
 
 import { KernelError } from '../../core/errno.js';
 import type { IoctlArg } from '../syscall-surface.js';
-import type { KvmCrypto } from '../kvm/kvm-crypto.js';
-import type { CheckpointRefs, DeviceFile, FileCheckpoint, Task } from '../vfs/node.js';
-import type { IommuGroup } from './iommu-groups.js';
+import type { CheckpointRefs, DeviceFile, FileCheckpoint, MmapArea, Task } from '../vfs/node.js';
+import type { IommuGroup, IommuMember } from './iommu-groups.js';
 import type { VfioGroup } from './vfio-group.js';
+
+/** The VM a VFIO group was associated with by the KVM-VFIO device (struct kvm, as VFIO sees it). */
+export interface VfioKvm {
+  readonly id: number;
+  /** kvm_get_kvm: keep the VM alive while a driver holds it. */
+  get?(): void;
+  /** kvm_put_kvm: the last reference destroys the VM. */
+  put?(): void;
+}
+
+/** A mapping request as the driver's mmap op sees it (struct vm_area_struct). */
+export interface VfioVma {
+  /** The file offset of the mapping (vm_pgoff << PAGE_SHIFT). */
+  offset: bigint;
+  length: number;
+  /** PROT_READ | PROT_WRITE as requested. */
+  prot: number;
+  /** MAP_SHARED or MAP_PRIVATE (VM_SHARED). */
+  flags: number;
+}
 
 /** models struct vfio_device_ops for the calls the twin's drivers implement. */
 export interface VfioDeviceOps {
@@ -17,11 +36,17 @@ export interface VfioDeviceOps {
    * open_device (first open only): the KVM the group was associated with (KVM-VFIO device),
    * if any. Throws KernelError; the open then fails and nothing stays open.
    */
-  openDevice(kvm: KvmCrypto | undefined, dev?: VfioDevice): void;
+  openDevice(kvm: VfioKvm | undefined, dev?: VfioDevice): void;
   /** close_device (last close). */
   closeDevice(): void;
   /** The device fd's ioctls; task is the caller (for fds passed in the argument, e.g. eventfds). */
   ioctl(request: number, arg: IoctlArg, task?: Task): number;
+  /** The device fd's read at a file offset (pread). */
+  read?(count: number, offset: bigint): Uint8Array;
+  /** The device fd's write at a file offset (pwrite). */
+  write?(data: Uint8Array, offset: bigint): number;
+  /** The device fd's mmap: the area whose loads and stores reach the device. */
+  mmap?(vma: VfioVma): MmapArea;
   /** The VFIO core asks the driver to have user space release the device (count: attempts so far). */
   request(count: number): void;
   /** Twin only: unregister could not wait for the release and failed; undo what request did. */
@@ -38,14 +63,18 @@ export class VfioDevice {
   vfioGroup!: VfioGroup;
 
   constructor(
-    /** The device name user space asks GROUP_GET_DEVICE_FD for (an mdev's UUID). */
+    /** The device name user space asks GROUP_GET_DEVICE_FD for (an mdev's UUID, a platform device's name). */
     readonly name: string,
     readonly group: IommuGroup,
     readonly ops: VfioDeviceOps,
+    /** The device as its IOMMU group lists it. */
+    readonly member: IommuMember,
+    /** An emulated-IOMMU (mdev) device: its singleton group goes with it. */
+    readonly emulated: boolean,
   ) {}
 
   /** models vfio_device_open (modern open_count): open_device runs for the first opener only. */
-  open(kvm: KvmCrypto | undefined): void {
+  open(kvm: VfioKvm | undefined): void {
     if (this.openCount === 0) this.ops.openDevice(kvm, this);
     this.openCount++;
   }
@@ -69,8 +98,26 @@ export class VfioDeviceFile implements DeviceFile {
     return this.device.ops.ioctl(request, arg, task);
   }
 
+  /** models vfio_device_fops_read: the driver's read, EINVAL without one. */
+  pread(count: number, offset: bigint): Uint8Array {
+    if (!this.device.ops.read) throw new KernelError('EINVAL');
+    return this.device.ops.read(count, offset);
+  }
+
+  /** models vfio_device_fops_write. */
+  pwrite(data: Uint8Array, offset: bigint): number {
+    if (!this.device.ops.write) throw new KernelError('EINVAL');
+    return this.device.ops.write(data, offset);
+  }
+
+  /** models vfio_device_fops_mmap. */
+  mmap(length: number, prot: number, flags: number, offset: bigint): MmapArea {
+    if (!this.device.ops.mmap) throw new KernelError('EINVAL');
+    return this.device.ops.mmap({ offset, length, prot, flags });
+  }
+
   checkpoint(_refs: CheckpointRefs): FileCheckpoint {
-    return { kind: VFIO_DEVICE_CHECKPOINT_KIND, id: this.device.group.id };
+    return { kind: VFIO_DEVICE_CHECKPOINT_KIND, id: this.device.group.id, name: this.device.name };
   }
 
   /** models vfio_device_fops_release: close the device, then drop the group's container user. */

@@ -33,8 +33,8 @@ export class VfioFiles implements VfioFileFactory {
       case VFIO_GROUP_CHECKPOINT_KIND:
         return new VfioGroupFile(this.core.group(ckpt.id));
       case VFIO_DEVICE_CHECKPOINT_KIND: {
-        const dev = this.core.deviceInGroup(ckpt.id);
-        if (!dev) throw new KernelError('ENODEV', `no VFIO device in group ${ckpt.id}`);
+        const dev = this.core.deviceInGroup(ckpt.id, ckpt.name);
+        if (!dev) throw new KernelError('ENODEV', `no VFIO device ${ckpt.name ?? ''} in group ${ckpt.id}`);
         return new VfioDeviceFile(dev);
       }
       default:

@@ -17,12 +17,11 @@ import {
   setU32,
 } from '../../core/vfio-uapi.js';
 import { O_RDWR, type IoctlArg } from '../syscall-surface.js';
-import type { KvmCrypto } from '../kvm/kvm-crypto.js';
 import type { CheckpointRefs, DeviceFile, FileCheckpoint, Task } from '../vfs/node.js';
 import { PAGE_SIZE } from '../vfs/process.js';
 import type { IommuGroup } from './iommu-groups.js';
 import { VfioContainerFile, type VfioContainer } from './vfio-container.js';
-import { VfioDeviceFile, type VfioDevice } from './vfio-device.js';
+import { VfioDeviceFile, type VfioDevice, type VfioKvm } from './vfio-device.js';
 import { structArg } from './vfio-iommu-type1.js';
 
 export const VFIO_GROUP_CHECKPOINT_KIND = 'vfio-group';
@@ -30,10 +29,13 @@ export const VFIO_GROUP_CHECKPOINT_KIND = 'vfio-group';
 export const VFIO_DEAD_GROUP_CHECKPOINT_KIND = 'vfio-group-dead';
 
 /** A group notifier block: called with the event and its data (the KVM for SET_KVM, or undefined). */
-export type GroupNotifier = (event: number, kvm: KvmCrypto | undefined) => void;
+export type GroupNotifier = (event: number, kvm: VfioKvm | undefined) => void;
 
 /** Observes what happens to groups (the realize-flow trace); no effect on behaviour. */
 export type VfioEventSink = (event: string, group: number, detail?: string) => void;
+
+/** vfio_driver_whitelist: drivers that may stay bound inside a viable group. */
+export const VFIO_DRIVER_WHITELIST: readonly string[] = ['pci-stub'];
 
 /** struct vfio_group. */
 export class VfioGroup {
@@ -43,7 +45,7 @@ export class VfioGroup {
   container: VfioContainer | undefined;
   containerUsers = 0;
   /** The KVM the KVM-VFIO device associated (vfio_group_set_kvm / vfio_file_set_kvm). */
-  kvm: KvmCrypto | undefined;
+  kvm: VfioKvm | undefined;
   /** False once the last device left: /dev/vfio/N is gone, open files still work. */
   registered = true;
   private readonly notifiers = new Set<GroupNotifier>();
@@ -57,9 +59,18 @@ export class VfioGroup {
     return this.iommuGroup.id;
   }
 
-  /** models vfio_group_viable: every device of an emulated (mdev) group is bound to its VFIO driver. */
+  /**
+   * models vfio_group_viable (vfio_dev_viable for every device of the IOMMU group): each is
+   * driver-less, bound to a whitelisted driver (pci-stub), a device its bus lets stay as it
+   * is (a PCI bridge), or registered with VFIO in this group.
+   */
   viable(): boolean {
-    return this.registered && this.devices.length > 0;
+    if (!this.registered || this.devices.length === 0) return false;
+    return this.iommuGroup.members.every((m) => {
+      if (this.devices.some((d) => d.member === m)) return true;
+      const driver = m.driverName();
+      return driver === undefined || VFIO_DRIVER_WHITELIST.includes(driver) || m.viableWithAnyDriver?.() === true;
+    });
   }
 
   /** models vfio_group_fops_open. */
@@ -86,6 +97,8 @@ export class VfioGroup {
     container.addGroup(this);
     this.container = container;
     this.containerUsers = 1;
+    // models iommu_group_claim_dma_owner (modern) / the group turning live (4.19)
+    this.iommuGroup.dmaOwner = 'vfio';
     this.sink?.('container-set', this.id);
   }
 
@@ -102,6 +115,7 @@ export class VfioGroup {
     const c = this.container;
     if (!c) return;
     this.container = undefined;
+    this.iommuGroup.dmaOwner = undefined;
     c.removeGroup(this);
     this.sink?.('container-unset', this.id);
   }
@@ -138,7 +152,7 @@ export class VfioGroup {
   }
 
   /** models vfio_group_set_kvm (and vfio_file_set_kvm): remember the KVM, tell the notifier chain. */
-  setKvm(kvm: KvmCrypto | undefined): void {
+  setKvm(kvm: VfioKvm | undefined): void {
     this.kvm = kvm;
     this.sink?.('set-kvm', this.id, `${kvm ? `kvm ${kvm.id}` : 'NULL'}, ${this.notifiers.size} notifier(s)`);
     for (const nb of [...this.notifiers]) nb(VFIO_GROUP_NOTIFY_SET_KVM, kvm);

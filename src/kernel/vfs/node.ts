@@ -110,6 +110,10 @@ export interface Task {
   install(file: DeviceFile, flags: number): number;
   /** models fdget: the open device file behind fd; EBADF when fd is not open, undefined for non-device files. */
   fileAt(fd: number): DeviceFile | undefined;
+  /** models copy_from_user: EFAULT unless all of [addr, addr + length) is mapped. */
+  copyFromUser(addr: bigint, length: number): Uint8Array;
+  /** models copy_to_user / put_user. */
+  copyToUser(addr: bigint, data: Uint8Array): void;
 }
 
 /**
@@ -119,6 +123,8 @@ export interface Task {
 export interface FileCheckpoint {
   kind: string;
   id: number;
+  /** Which object of that id, when one id names several (a device of a multi-device VFIO group). */
+  name?: string;
 }
 
 /** Gives each object of a checkpoint a small id, the same id every time it is met. */
@@ -146,10 +152,22 @@ export class CheckpointRefs {
   }
 }
 
+/** What a driver maps into user space: loads and stores at byte offsets from the mapping's start. */
+export interface MmapArea {
+  /** A little-endian load of 1, 2, 4 or 8 bytes. */
+  load(offset: number, size: number): bigint;
+  store(offset: number, size: number, value: bigint): void;
+}
+
 /** An open character-device file: what a driver's file_operations provide. */
 export interface DeviceFile {
   read?(count: number): Uint8Array;
   write?(data: Uint8Array): number;
+  /** Read at a file offset (a positioned read; drivers that encode regions in the offset). */
+  pread?(count: number, offset: bigint): Uint8Array;
+  pwrite?(data: Uint8Array, offset: bigint): number;
+  /** The driver's mmap (file_operations.mmap) for a mapping of length bytes at a file offset. */
+  mmap?(length: number, prot: number, flags: number, offset: bigint): MmapArea;
   ioctl?(request: number, arg: import('../syscall-surface.js').IoctlArg, task: Task): number;
   /** Poll readiness (the twin's synchronous event loop): the listener runs when the file becomes readable. */
   setReadListener?(listener: (() => void) | undefined): void;

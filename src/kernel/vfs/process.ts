@@ -11,10 +11,13 @@ import {
   O_RDWR,
   O_WRONLY,
   type IoctlArg,
+  type Mapping,
   type Stat,
   type Syscalls,
+  MAP_ANONYMOUS,
 } from '../syscall-surface.js';
 import { EventFd } from './eventfd.js';
+import { AddressSpace, type MappingCheckpoint } from './address-space.js';
 import { Attr, type CheckpointRefs, type DeviceFile, type FileCheckpoint, type Task, type VfsNode } from './node.js';
 import type { Vfs } from './vfs.js';
 
@@ -51,12 +54,18 @@ export interface FdCheckpoint {
   fd: number;
   flags: number;
   file: FileCheckpoint;
+  /** The file's checkpoint reference, when a mapping shares it. */
+  ref?: number;
 }
+
+export type { MappingCheckpoint };
 
 export class Process implements Syscalls, Task {
   private readonly files = new Map<number, OpenFile>();
   readonly comm: string;
   private exited = false;
+  /** The process's mappings (mmap), which keep their files open. */
+  readonly memory: AddressSpace;
 
   constructor(
     private readonly vfs: Vfs,
@@ -65,6 +74,13 @@ export class Process implements Syscalls, Task {
     private readonly onExit?: (p: Process) => void,
   ) {
     this.comm = comm.slice(0, TASK_COMM_LEN - 1);
+    this.memory = new AddressSpace((file) => this.releaseIfUnused(file));
+  }
+
+  /** The last reference to a file went (its fd closed and no mapping left): the driver's release. */
+  private releaseIfUnused(file: DeviceFile): void {
+    for (const f of this.files.values()) if (f.kind === 'chr' && f.file === file) return;
+    file.release();
   }
 
   /** Runs a syscall with this process as the kernel's `current`. */
@@ -132,7 +148,8 @@ export class Process implements Syscalls, Task {
       this.files.delete(fd);
       if (file.kind === 'chr') {
         file.file.setReadListener?.(undefined);
-        file.file.release();
+        // a mapping keeps the file (the vma holds a reference) until munmap
+        if (!this.memory.maps(file.file)) this.releaseIfUnused(file.file);
       }
     });
   }
@@ -140,6 +157,7 @@ export class Process implements Syscalls, Task {
   /** Closes every open file, as process exit does. */
   exit(): void {
     for (const fd of [...this.files.keys()]) if (this.files.has(fd)) this.close(fd);
+    this.as(() => this.memory.unmapAll());
     if (!this.exited) {
       this.exited = true;
       this.onExit?.(this);
@@ -164,9 +182,15 @@ export class Process implements Syscalls, Task {
     const out: FdCheckpoint[] = [];
     for (const [fd, f] of [...this.files].sort((a, b) => a[0] - b[0])) {
       if (f.kind !== 'chr' || !f.file.checkpoint) continue;
-      out.push({ fd, flags: f.flags, file: f.file.checkpoint(refs) });
+      const ref = this.memory.maps(f.file) ? { ref: refs.idOf(f.file) } : {};
+      out.push({ fd, flags: f.flags, file: f.file.checkpoint(refs), ...ref });
     }
     return out;
+  }
+
+  /** The mappings a checkpoint keeps, with the checkpoint reference of their files. */
+  checkpointMappings(refs: CheckpointRefs): MappingCheckpoint[] {
+    return this.memory.checkpoint(refs);
   }
 
   /** Puts a rebuilt file back at its old fd (restore; no open side effects). */
@@ -226,6 +250,68 @@ export class Process implements Syscalls, Task {
     const len = Math.min(text.length, PAGE_SIZE);
     node.store!(len === text.length ? text : text.slice(0, len));
     return len;
+  }
+
+  /** models pread64: sysfs attributes read at the offset; device files through their driver. */
+  pread(fd: number, count: number, offset: bigint): Uint8Array {
+    const file = this.file(fd);
+    if ((file.flags & O_ACCMODE) === O_WRONLY) throw new KernelError('EBADF');
+    if (offset < 0n) throw new KernelError('EINVAL');
+    switch (file.kind) {
+      case 'dir':
+        throw new KernelError('EISDIR');
+      case 'attr': {
+        const content = bytesOf(file.node.show!());
+        const at = Number(offset);
+        return content.subarray(Math.min(at, content.length), Math.min(content.length, at + count));
+      }
+      case 'chr':
+        // a stream (an eventfd) has no position: ESPIPE
+        if (!file.file.pread) throw new KernelError(file.file.read ? 'ESPIPE' : 'EINVAL');
+        return this.as(() => (file.file as Required<DeviceFile>).pread(count, offset));
+    }
+  }
+
+  /** models pwrite64. */
+  pwrite(fd: number, data: Uint8Array, offset: bigint): number {
+    const file = this.file(fd);
+    if ((file.flags & O_ACCMODE) === O_RDONLY) throw new KernelError('EBADF');
+    if (offset < 0n) throw new KernelError('EINVAL');
+    switch (file.kind) {
+      case 'dir':
+        throw new KernelError('EISDIR');
+      case 'attr':
+        return this.storeText(file.node, latin1(data));
+      case 'chr':
+        if (!file.file.pwrite) throw new KernelError(file.file.write ? 'ESPIPE' : 'EINVAL');
+        return this.as(() => (file.file as Required<DeviceFile>).pwrite(data, offset));
+    }
+  }
+
+  /** models mmap_region's checks for a file mapping, then the driver's mmap; MAP_ANONYMOUS maps zeroed memory. */
+  mmap(length: number, prot: number, flags: number, fd: number, offset: bigint): Mapping {
+    if (flags & MAP_ANONYMOUS) return this.memory.mapAnonymous(length, prot, flags, offset);
+    const file = this.file(fd);
+    if (file.kind !== 'chr' || !file.file.mmap) throw new KernelError(file.kind === 'chr' ? 'ENODEV' : 'EACCES');
+    return this.as(() => this.memory.map(file.file, file.flags, length, prot, flags, offset));
+  }
+
+  munmap(addr: bigint, length: number): void {
+    this.as(() => this.memory.unmap(addr, length));
+  }
+
+  /** Task.copyFromUser: models copy_from_user over the process's mappings. */
+  copyFromUser(addr: bigint, length: number): Uint8Array {
+    return this.memory.read(addr, length);
+  }
+
+  /** Task.copyToUser: models copy_to_user / put_user. */
+  copyToUser(addr: bigint, data: Uint8Array): void {
+    this.memory.write(addr, data);
+  }
+
+  mapping(addr: bigint): Mapping | undefined {
+    return this.memory.at(addr);
   }
 
   ioctl(fd: number, request: number, arg?: IoctlArg): number {

@@ -1,12 +1,13 @@
-// qemu-system-s390x's argv handling (softmmu/vl.c qemu_init): a first pass that only
+// A qemu-system-* binary's argv handling (softmmu/vl.c qemu_init): a first pass that only
 // checks option names and arguments, then the main pass that parses each option in
-// order and may exit at once (errors, -machine help, -accel help, -version).
+// order and may exit at once (errors, -machine help, -accel help, -version). The option
+// table is the binary's (qemu-system-s390x's by default).
 
 import { isHelpOption } from './help-option.js';
 import { keyvalGetString, keyvalParseInto, type KeyvalDict } from './keyval.js';
 import { ACCEL_OPTS, DEVICE_OPTS, MEMORY_OPTS, NAME_OPTS } from './opts-lists.js';
 import { QemuOptsError, type QemuWarning } from './qemu-error.js';
-import { QEMU_OPTIONS, type QemuOptionDef } from './qemu-options-table.js';
+import { QEMU_OPTIONS, type QemuOptionDef, type QemuOptionTable } from './qemu-options-table.js';
 import { qemuOptGet, qemuOptsParse, type QemuOpts, type QemuOptsList } from './qemu-opts.js';
 import {
   DEFAULT_PROGNAME,
@@ -100,11 +101,11 @@ type Lookup =
   | { readonly ok: false; readonly diagnostic: QemuDiagnostic };
 
 /** models lookup_opt: "--foo" is "-foo"; unknown → "invalid option"; missing argument → "requires an argument". */
-function lookupOpt(argv: readonly string[], index: number): Lookup {
+function lookupOpt(argv: readonly string[], index: number, table: QemuOptionTable): Lookup {
   const word = argv[index]!;
   const name = word[1] === '-' ? word.slice(2) : word.slice(1);
   const at: QemuLocation = { kind: 'cmdline', words: [word] };
-  const def = QEMU_OPTIONS.get(name);
+  const def = table.get(name);
   if (!def) return { ok: false, diagnostic: errorDiagnostic(new QemuOptsError('invalid-option', 'invalid option'), at) };
   if (!def.hasArg) return { ok: true, def, option: { name, spelled: word, argvIndex: index }, next: index + 1 };
   if (index + 1 >= argv.length) {
@@ -114,13 +115,13 @@ function lookupOpt(argv: readonly string[], index: number): Lookup {
 }
 
 /** models qemu_init's first pass: every option word must exist before anything else runs. */
-function firstPass(argv: readonly string[]): QemuDiagnostic | undefined {
+function firstPass(argv: readonly string[], table: QemuOptionTable): QemuDiagnostic | undefined {
   for (let i = 0; i < argv.length;) {
     if (!argv[i]!.startsWith('-')) {
       i++;
       continue;
     }
-    const r = lookupOpt(argv, i);
+    const r = lookupOpt(argv, i, table);
     if (!r.ok) return r.diagnostic;
     i = r.next;
   }
@@ -243,12 +244,12 @@ function step(state: State, def: QemuOptionDef, option: CommandLineOption): Step
 }
 
 /**
- * models qemu_init's option handling for qemu-system-s390x 7.2. `argv` excludes the
- * program name. Never throws for any input; every outcome carries QEMU's diagnostics
- * (format them with formatDiagnostics).
+ * models qemu_init's option handling of a 7.2 binary (qemu-system-s390x unless another
+ * table is given). `argv` excludes the program name. Never throws for any input; every
+ * outcome carries QEMU's diagnostics (format them with formatDiagnostics).
  */
-export function parseCommandLine(argv: readonly string[]): CommandLineOutcome {
-  const early = firstPass(argv);
+export function parseCommandLine(argv: readonly string[], table: QemuOptionTable = QEMU_OPTIONS): CommandLineOutcome {
+  const early = firstPass(argv, table);
   if (early) return { kind: 'exit', exitCode: 1, diagnostics: [early] };
   const state: State = {
     options: [], images: [], devices: [], deviceOpts: [], machine: new Map(), accels: [], accelOpts: [],
@@ -260,11 +261,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLineOutcome {
       i++;
       continue;
     }
-    const r = lookupOpt(argv, i);
+    const r = lookupOpt(argv, i, table);
     if (!r.ok) return { kind: 'exit', exitCode: 1, diagnostics: [...state.diagnostics, r.diagnostic] };
     i = r.next;
     state.options.push(r.option);
-    if (!r.def.s390x) {
+    if (!r.def.supported) {
       const e = new QemuOptsError('option-not-supported', 'Option not supported for this target');
       return { kind: 'exit', exitCode: 1, diagnostics: [...state.diagnostics, errorDiagnostic(e, optionLocation(r.option))] };
     }

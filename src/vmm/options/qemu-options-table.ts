@@ -2,11 +2,23 @@
 // probing the binary: every name here is accepted by lookup_opt, with or without an
 // argument; anything else is "invalid option".
 
-/** One QEMUOption: whether it takes an argument, and whether its arch_mask includes s390x. */
+/** One QEMUOption: whether it takes an argument, and whether its arch_mask includes the binary's target. */
 export interface QemuOptionDef {
   readonly name: string;
   readonly hasArg: boolean;
-  readonly s390x: boolean;
+  /** The option's arch_mask includes this binary's target (else "Option not supported for this target"). */
+  readonly supported: boolean;
+}
+
+/** A binary's option table: every name lookup_opt knows, with or without an argument. */
+export type QemuOptionTable = ReadonlyMap<string, QemuOptionDef>;
+
+/** Builds a table from the options the target supports and those lookup_opt knows for other targets. */
+export function optionTable(supported: readonly (readonly [string, boolean])[], other: readonly (readonly [string, boolean])[]): QemuOptionTable {
+  return new Map<string, QemuOptionDef>([
+    ...supported.map(([name, hasArg]) => [name, { name, hasArg, supported: true }] as const),
+    ...other.map(([name, hasArg]) => [name, { name, hasArg, supported: false }] as const),
+  ]);
 }
 
 const S390X_OPTIONS: readonly (readonly [string, boolean])[] = [
@@ -40,7 +52,5 @@ const OTHER_TARGET_OPTIONS: readonly (readonly [string, boolean])[] = [
   ['xen-domid-restrict', false],
 ];
 
-export const QEMU_OPTIONS: ReadonlyMap<string, QemuOptionDef> = new Map<string, QemuOptionDef>([
-  ...S390X_OPTIONS.map(([name, hasArg]) => [name, { name, hasArg, s390x: true }] as const),
-  ...OTHER_TARGET_OPTIONS.map(([name, hasArg]) => [name, { name, hasArg, s390x: false }] as const),
-]);
+/** qemu-system-s390x's table. */
+export const QEMU_OPTIONS: QemuOptionTable = optionTable(S390X_OPTIONS, OTHER_TARGET_OPTIONS);

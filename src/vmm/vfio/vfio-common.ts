@@ -34,7 +34,7 @@ import { errnoNumber, strerror } from '../../core/errno.js';
 import { O_RDWR } from '../../kernel/syscall-surface.js';
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import type { VmContext } from '../vm-context.js';
-import { kvmVfioGroupAdd, kvmVfioGroupDel } from '../s390/kvm-accel.js';
+import { kvmVfioGroupAdd, kvmVfioGroupDel } from '../accel/kvm-all.js';
 
 /** The guest RAM section the DMA MemoryListener maps into each container (iova = guest address). */
 export interface RamSection {

@@ -2,6 +2,7 @@
 // reserving queues with apmask/aqmask (both write forms, the AND rule) and driver binding.
 import { describe, expect, it } from 'vitest';
 import { AP, boot, bootSpec, CEX4QUEUE_DRV, state, UUID1, VFIO_AP_DRV } from '../sh.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
 
 const ONES = `0x${'f'.repeat(64)}\n`;
 const hex64 = (prefix: string) => `0x${prefix.padEnd(64, '0')}\n`;
@@ -83,13 +84,13 @@ describe('/sys/bus/ap attributes (doc host)', () => {
   it('the default domain, once chosen, survives rescans (ap_select_domain)', () => {
     const sh = boot();
     expect(sh.echo('-4', `${AP}/aqmask`)).toBe(3);
-    sh.host.configChange('remove', 'domain', 4);
+    apOf(sh.host).configChange('remove', 'domain', 4);
     expect(sh.cat(`${AP}/ap_domain`)).toBe('4\n');
     // a host without any usable domain at boot selects none, and picks the first one later
     const none = bootSpec({ adapters: [{ id: 5, type: 'CEX5C' }], usageDomains: [] });
     expect(none.cat(`${AP}/ap_domain`)).toBe('-1\n');
-    none.host.configChange('add', 'domain', 9);
-    none.host.configChange('add', 'domain', 3);
+    apOf(none.host).configChange('add', 'domain', 9);
+    apOf(none.host).configChange('add', 'domain', 3);
     expect(none.cat(`${AP}/ap_domain`)).toBe('9\n');
   });
 
@@ -112,7 +113,7 @@ describe('/sys/bus/ap attributes (doc host)', () => {
     const sh = boot();
     expect(sh.echo('0', `${AP}/drivers_autoprobe`)).toBe(2);
     expect(sh.cat(`${AP}/drivers_autoprobe`)).toBe('0\n');
-    sh.host.configChange('add', 'adapter', 7, 'CEX7C');
+    apOf(sh.host).configChange('add', 'adapter', 7, 'CEX7C');
     expect(sh.cat(`${AP}/bindings`)).toBe('8/12\n');
     expect(sh.cat('/sys/devices/ap/card07/07.0004/driver')).toBe('ENOENT');
     expect(sh.echo('07.0004', `${AP}/drivers_probe`)).toBe(8);

@@ -39,8 +39,8 @@ import {
   facilityTest,
 } from '../../../src/core/kvm-uapi.js';
 import { VFIO_GROUP_SET_CONTAINER, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU } from '../../../src/core/vfio-uapi.js';
-import { Crycb, CRYCB_FORMAT2, maskBytes } from '../../../src/kernel/kvm/crycb.js';
-import { crycbFormatFor } from '../../../src/kernel/kvm/kvm.js';
+import { Crycb, CRYCB_FORMAT2, maskBytes } from '../../../src/kernel/kvm/s390/crycb.js';
+import { crycbFormatFor, s390Kvm } from '../../../src/kernel/kvm/s390/kvm-s390.js';
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { boot, bootSpec, errno } from '../sh.js';
 import { UUID, createVm, docMdev, groupIdOf } from '../vfio/qemu-like.js';
@@ -105,21 +105,21 @@ describe('CRYCB layout', () => {
       const p = sh.host.process();
       const { vmId } = createVm(sh.host, p);
       const kvm = sh.host.kvms.get(vmId)!;
-      expect(kvm.crycb.format).toBe(format);
-      kvm.setMasks(ApMask.of(5), ApMask.of(4, 7), ApMask.of(4));
+      expect(s390Kvm(kvm).crycb.format).toBe(format);
+      s390Kvm(kvm).setMasks(ApMask.of(5), ApMask.of(4, 7), ApMask.of(4));
       const apmAt = format === 2 ? 0x80 : 0x00;
       const aqmAt = format === 2 ? 0xa0 : 0x08;
-      expect(kvm.crycb.bytes[apmAt]).toBe(0x04);
-      expect(kvm.crycb.bytes[aqmAt]).toBe(0x09);
+      expect(s390Kvm(kvm).crycb.bytes[apmAt]).toBe(0x04);
+      expect(s390Kvm(kvm).crycb.bytes[aqmAt]).toBe(0x09);
     }
   });
 
   it('a format-0 VM (no MSAX3) keeps only IDs 0-63 / 0-15', () => {
     const sh = boot('doc', 'modern');
     const kvm = sh.host.kvms.create({ facilities: [] });
-    expect(kvm.crycb.format).toBe(0);
-    kvm.setMasks(ApMask.of(5, 70), ApMask.of(4, 0x47), ApMask.of(0xab));
-    expect(kvm.crycb.masks()).toEqual({ apm: ApMask.of(5), aqm: ApMask.of(4), adm: ApMask.empty() });
+    expect(s390Kvm(kvm).crycb.format).toBe(0);
+    s390Kvm(kvm).setMasks(ApMask.of(5, 70), ApMask.of(4, 0x47), ApMask.of(0xab));
+    expect(s390Kvm(kvm).crycb.masks()).toEqual({ apm: ApMask.of(5), aqm: ApMask.of(4), adm: ApMask.empty() });
   });
 });
 
@@ -169,7 +169,7 @@ describe('/dev/kvm and VM ioctls', () => {
     p.ioctl(vmFd, KVM_GET_DEVICE_ATTR, proc);
     expect(facilitiesOf(decodeCpuProcessor(proc.subarray(24)).facList)).toEqual([12, 15]); // 99 is not offered
     p.ioctl(vmFd, KVM_SET_DEVICE_ATTR, encodeDeviceAttr(KVM_S390_VM_CRYPTO, KVM_S390_VM_CRYPTO_ENABLE_APIE));
-    expect(sh.host.kvms.get(vmId)!.apie).toBe(true);
+    expect(s390Kvm(sh.host.kvms.get(vmId)!).apie).toBe(true);
     expect(errno(() => p.ioctl(vmFd, KVM_SET_DEVICE_ATTR, encodeDeviceAttr(KVM_S390_VM_CRYPTO, 9)))).toBe('ENXIO');
     expect(errno(() => p.ioctl(vmFd, KVM_GET_DEVICE_ATTR, encodeDeviceAttr(KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_MACHINE)))).toBe('EFAULT');
     expect(errno(() => p.ioctl(vmFd, 0xae80))).toBe('ENOTTY');

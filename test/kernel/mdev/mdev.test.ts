@@ -2,6 +2,7 @@
 // lead to one device, IOMMU groups and /dev/vfio/N.
 import { describe, expect, it } from 'vitest';
 import { boot, FakeKvm, MATRIX, state, TYPE, UUID1, UUID2, UUID3 } from '../sh.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
 
 const UPPER = '62177883-F1BB-47F0-914D-32A22E3A8804';
 
@@ -76,7 +77,7 @@ describe('create', () => {
 
   it('answers EUSERS once no instance is left (modern mdev core counter)', () => {
     const sh = boot();
-    (sh.host.vfioAp.mdevType as { maxInstances: number }).maxInstances = 2;
+    (apOf(sh.host).vfioAp.mdevType as { maxInstances: number }).maxInstances = 2;
     sh.mdev(UUID1);
     sh.mdev(UUID2);
     expect(sh.cat(`${TYPE}/available_instances`)).toBe('0\n');
@@ -86,7 +87,7 @@ describe('create', () => {
 
   it('legacy: vfio_ap counts instances itself and answers EPERM; the mdev core logs the group', () => {
     const sh = boot('doc', 'legacy');
-    (sh.host.vfioAp.mdevType as { maxInstances: number }).maxInstances = 1;
+    (apOf(sh.host).vfioAp.mdevType as { maxInstances: number }).maxInstances = 1;
     sh.mdev(UUID1);
     expect(sh.dmesg().slice(-2)).toEqual([`vfio_mdev ${UUID1}: Adding to iommu group 0`, `vfio_mdev ${UUID1}: MDEV: group_id = 0`]);
     const before = state(sh.host);
@@ -203,7 +204,7 @@ describe('remove', () => {
     expect(sh.cat('/sys/devices/ap/card05/05.0004/status')).toBe('assigned\n');
     expect(sh.echo('1', `${dir}/remove`)).toBe(2);
     expect(sh.cat('/sys/devices/ap/card05/05.0004/status')).toBe('unassigned\n');
-    expect(sh.host.vfioAp.queue(5, 4)?.mdev).toBeUndefined();
+    expect(apOf(sh.host).vfioAp.queue(5, 4)?.mdev).toBeUndefined();
   });
 
   it('legacy: EBUSY while a guest holds the mdev, and the mdev stays', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrnoName } from '../../../src/core/errno.js';
 import { AP, boot, bootSpec, FakeKvm, MATRIX, state, type Shell, TYPE, UUID1, UUID2, VFIO_AP_DRV } from '../sh.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
 
 const ID_FILES = ['assign_adapter', 'unassign_adapter', 'assign_domain', 'unassign_domain', 'assign_control_domain', 'unassign_control_domain'];
 
@@ -134,8 +135,8 @@ describe('modern assign_adapter / assign_domain', () => {
     sh.echo('5', `${dir}/assign_adapter`);
     sh.echo('4', `${dir}/assign_domain`);
     // reserved behind the driver's back (as ap.apmask=/ap.aqmask= at boot could)
-    sh.host.bus.apmask.set(5);
-    sh.host.bus.aqmask.set(4);
+    apOf(sh.host).bus.apmask.set(5);
+    apOf(sh.host).bus.aqmask.set(4);
     expect(sh.echo('5', `${dir}/assign_adapter`)).toBe(2);
     expect(sh.echo('4', `${dir}/assign_domain`)).toBe(2);
   });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApMask } from '../../../src/core/ap-mask.js';
 import { AP, boot, bootSpec, state, UUID1, UUID2 } from '../sh.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
 
 const Z = `0x${'0'.repeat(64)}`;
 const mask = (...ids: number[]) => ApMask.fromIds(ids).toHex();
@@ -112,8 +113,8 @@ describe('ap_config', () => {
     expect(sh.echo('0x04,0x08,0x', `${dir}/ap_config`)).toBe(13);
     expect(sh.cat(`${dir}/matrix`)).toBe('05.0004\n');
     expect(sh.cat('/sys/devices/ap/card06/06.0047/status')).toBe('unassigned\n');
-    expect(sh.host.vfioAp.queue(6, 0x47)?.mdev).toBeUndefined();
-    expect(sh.host.vfioAp.queue(5, 4)?.mdev).toBe(sh.matrixMdev(UUID1));
+    expect(apOf(sh.host).vfioAp.queue(6, 0x47)?.mdev).toBeUndefined();
+    expect(apOf(sh.host).vfioAp.queue(5, 4)?.mdev).toBe(sh.matrixMdev(UUID1));
   });
 
   it('edge cases of the format', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApMask } from '../../../src/core/ap-mask.js';
 import { AP, boot, CEX4QUEUE_DRV, FakeKvm, UUID1, UUID2, VFIO_AP_DRV } from '../sh.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
 
 const Q = (apqn: string) => `/sys/devices/ap/card${apqn.slice(0, 2)}/${apqn}`;
 const hex = (...ids: number[]) => ApMask.fromIds(ids).toHex();
@@ -42,7 +43,7 @@ describe('queue status', () => {
     expect(sh.cat(`${Q('05.0004')}/status`)).toBe('in use\n');
     // attached, assigned, but filtered out of the shadow: only "assigned"
     sh.echo('-0x10', `${AP}/apmask`);
-    sh.host.configChange('add', 'adapter', 0x10, 'CEX7P');
+    apOf(sh.host).configChange('add', 'adapter', 0x10, 'CEX7P');
     sh.echo('0x10', `${dir}/assign_adapter`);
     sh.echo('10.0004', `${VFIO_AP_DRV}/unbind`);
     expect(sh.cat(`${dir}/guest_matrix`)).toBe('05.0004\n');
@@ -141,15 +142,15 @@ describe('host configuration changes', () => {
     const { sh, dir, m } = assigned();
     const kvm = new FakeKvm();
     m.kvm = kvm;
-    sh.host.configChange('remove', 'adapter', 5);
+    apOf(sh.host).configChange('remove', 'adapter', 5);
     expect(sh.cat(`${dir}/guest_matrix`)).toBe('06.0004\n06.0047\n');
     expect(sh.cat(`${dir}/matrix`)).toBe(ALL4);
     expect(kvm.masks?.apm).toBe(hex(6));
     expect(sh.ls('/sys/devices/ap')).not.toContain('card05');
     expect(sh.cat(`${AP}/ap_adapter_mask`)).toBe(`${hex(6)}\n`);
-    expect(sh.host.vfioAp.info?.apm.ids()).toEqual([6]);
+    expect(apOf(sh.host).vfioAp.info?.apm.ids()).toEqual([6]);
     const sets = kvm.sets;
-    sh.host.configChange('add', 'adapter', 5, 'CEX7C');
+    apOf(sh.host).configChange('add', 'adapter', 5, 'CEX7C');
     expect(sh.cat(`${dir}/guest_matrix`)).toBe(ALL4);
     expect(kvm.masks?.apm).toBe(hex(5, 6));
     expect(kvm.sets).toBe(sets + 1); // one push, after every new queue was probed
@@ -161,11 +162,11 @@ describe('host configuration changes', () => {
     const { sh, dir, m } = assigned();
     const kvm = new FakeKvm();
     m.kvm = kvm;
-    sh.host.configChange('remove', 'domain', 0x47);
+    apOf(sh.host).configChange('remove', 'domain', 0x47);
     expect(sh.cat(`${dir}/guest_matrix`)).toBe('05.0004\n06.0004\n');
     expect(kvm.masks?.aqm).toBe(hex(4));
     expect(sh.ls(VFIO_AP_DRV)).not.toContain('05.0047');
-    sh.host.configChange('add', 'domain', 0x47);
+    apOf(sh.host).configChange('add', 'domain', 0x47);
     expect(sh.cat(`${dir}/guest_matrix`)).toBe(ALL4);
     expect(kvm.masks?.aqm).toBe(hex(4, 0x47));
   });
@@ -174,10 +175,10 @@ describe('host configuration changes', () => {
     const { sh, m } = assigned();
     const kvm = new FakeKvm();
     m.kvm = kvm;
-    sh.host.configChange('remove', 'control-domain', 0xab);
+    apOf(sh.host).configChange('remove', 'control-domain', 0xab);
     expect(m.shadow.adm.ids()).toEqual([]);
     expect(kvm.masks?.adm).toBe(hex());
-    sh.host.configChange('add', 'control-domain', 0xab);
+    apOf(sh.host).configChange('add', 'control-domain', 0xab);
     expect(m.shadow.adm.ids()).toEqual([0xab]);
     expect(kvm.masks?.adm).toBe(hex(0xab));
   });
@@ -187,11 +188,11 @@ describe('host configuration changes', () => {
     sh.echo('-9', `${AP}/apmask`);
     sh.echo('9', `${dir}/assign_adapter`);
     expect(sh.cat(`${dir}/guest_matrix`)).toBe(ALL4);
-    sh.host.configChange('add', 'adapter', 9, 'CEX8P');
+    apOf(sh.host).configChange('add', 'adapter', 9, 'CEX8P');
     expect(sh.cat(`${dir}/guest_matrix`)).toBe(`${ALL4}09.0004\n09.0047\n`);
     // an adapter whose queue 0a.0004 is reserved for the host (apmask bit 10, aqmask bit 4)
     expect(sh.echo('+4', `${AP}/aqmask`)).toBe(3);
-    sh.host.configChange('add', 'adapter', 0xa, 'CEX8P');
+    apOf(sh.host).configChange('add', 'adapter', 0xa, 'CEX8P');
     expect(sh.ls(CEX4QUEUE_DRV)).toContain('0a.0004');
     expect(sh.ls(VFIO_AP_DRV)).toContain('0a.0047');
     expect(sh.echo('0xa', `${dir}/assign_adapter`)).toBe('EADDRNOTAVAIL');
@@ -204,7 +205,7 @@ describe('host configuration changes', () => {
     const dir = sh.mdev(UUID1);
     sh.echo('5', `${dir}/assign_adapter`);
     sh.echo('4', `${dir}/assign_domain`);
-    sh.host.configChange('remove', 'adapter', 5);
+    apOf(sh.host).configChange('remove', 'adapter', 5);
     expect(sh.cat(`${dir}/matrix`)).toBe('05.0004\n');
     expect(sh.ls('/sys/devices/ap')).not.toContain('card05');
   });

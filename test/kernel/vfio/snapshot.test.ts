@@ -7,6 +7,8 @@ import { Host, type HostSnapshot } from '../../../src/kernel/host.js';
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { MATRIX, Shell, boot, errno, fixedClock } from '../sh.js';
 import { UUID, UUID_B, docMdev, groupIdOf, realize } from './qemu-like.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../../src/kernel/kvm/s390/kvm-s390.js';
 
 /** A second mdev, which gets the lowest free IOMMU group number. */
 function UUID_B_SETUP(sh: Shell): string {
@@ -30,9 +32,9 @@ describe('snapshot and restore with a running VM', () => {
     const kvm = host.kvms.get(q.vmId)!;
     expect(host.kvmOf(q.p.pid, q.vmFd)).toBe(kvm);
     expect(host.kvmOf(q.p.pid, q.groupFd)).toBeUndefined();
-    expect(Buffer.from(kvm.crycb.bytes)).toEqual(Buffer.from(sh.host.kvms.get(q.vmId)!.crycb.bytes));
-    const m = host.vfioAp.byUuid.get(UUID)!;
-    expect(m.kvm).toBe(kvm);
+    expect(Buffer.from(s390Kvm(kvm).crycb.bytes)).toEqual(Buffer.from(s390Kvm(sh.host.kvms.get(q.vmId)!).crycb.bytes));
+    const m = apOf(host).vfioAp.byUuid.get(UUID)!;
+    expect(m.kvm).toBe(s390Kvm(kvm));
     expect(m.reqTrigger).toBeDefined();
     const p = host.processes.get(q.p.pid)!;
     expect(p.comm).toBe('qemu-system-s39');
@@ -47,7 +49,7 @@ describe('snapshot and restore with a running VM', () => {
     expect(p.ioctl(q.deviceFd, VFIO_DEVICE_RESET)).toBe(0);
     p.close(q.deviceFd);
     expect(m.kvm).toBeUndefined();
-    expect(kvm.crycb.bytes.every((b) => b === 0)).toBe(true);
+    expect(s390Kvm(kvm).crycb.bytes.every((b) => b === 0)).toBe(true);
     p.exit();
     expect(host.kvms.vms.size).toBe(0);
     expect(group.containerUsers).toBe(0);
@@ -67,7 +69,7 @@ describe('snapshot and restore with a running VM', () => {
     });
     const shell = new Shell(host);
     expect(shell.echo('1', `${MATRIX}/${UUID}/remove`)).toBe(2);
-    expect(host.vfioAp.byUuid.has(UUID)).toBe(false);
+    expect(apOf(host).vfioAp.byUuid.has(UUID)).toBe(false);
   });
 
   it('legacy: the restored open device has its SET_KVM notifier again (no replay at restore)', () => {
@@ -82,8 +84,8 @@ describe('snapshot and restore with a running VM', () => {
     expect(new Shell(host).echo('6', `${MATRIX}/${UUID}/assign_adapter`)).toBe('EBUSY');
     // KVM-VFIO DEL fires the notifier with NULL: the guest loses its masks
     p.ioctl(q.kvmVfioFd, KVM_SET_DEVICE_ATTR, encodeVfioGroupAttr(KVM_DEV_VFIO_GROUP_DEL, q.groupFd));
-    expect(host.vfioAp.byUuid.get(UUID)!.kvm).toBeUndefined();
-    expect(host.kvms.get(q.vmId)!.crycb.bytes.every((b) => b === 0)).toBe(true);
+    expect(apOf(host).vfioAp.byUuid.get(UUID)!.kvm).toBeUndefined();
+    expect(s390Kvm(host.kvms.get(q.vmId)!).crycb.bytes.every((b) => b === 0)).toBe(true);
   });
 
   it('a group file whose mdev was removed is dropped at restore; its number can serve a new mdev', () => {

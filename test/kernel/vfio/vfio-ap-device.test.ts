@@ -33,6 +33,8 @@ import {
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { MATRIX, boot, errno, state } from '../sh.js';
 import { UUID, UUID_B, docMdev, groupIdOf, realize } from './qemu-like.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../../src/kernel/kvm/s390/kvm-s390.js';
 
 const HEX = (ids: number[]) => {
   const bits = new Array<number>(256).fill(0);
@@ -43,7 +45,7 @@ const HEX = (ids: number[]) => {
 };
 
 function crycbOf(host: import('../../../src/kernel/host.js').Host, vmId: number) {
-  const m = host.kvms.get(vmId)!.crycb.masks();
+  const m = s390Kvm(host.kvms.get(vmId)!).crycb.masks();
   return { apm: m.apm.toHex(), aqm: m.aqm.toHex(), adm: m.adm.toHex() };
 }
 
@@ -242,10 +244,10 @@ describe('device fd ioctls', () => {
     docMdev(sh);
     const q = realize(sh.host, UUID);
     expect(q.p.ioctl(q.deviceFd, VFIO_DEVICE_RESET)).toBe(0);
-    sh.host.bus.queue(5, 0x47)!.chkstop = true;
+    apOf(sh.host).bus.queue(5, 0x47)!.chkstop = true;
     expect(errno(() => q.p.ioctl(q.deviceFd, VFIO_DEVICE_RESET))).toBe('EIO');
-    sh.host.bus.queue(5, 0x47)!.chkstop = false;
-    sh.host.bus.cards.get(5)!.chkstop = true;
+    apOf(sh.host).bus.queue(5, 0x47)!.chkstop = false;
+    apOf(sh.host).bus.cards.get(5)!.chkstop = true;
     expect(errno(() => q.p.ioctl(q.deviceFd, VFIO_DEVICE_RESET))).toBe('EIO');
   });
 
@@ -254,10 +256,10 @@ describe('device fd ioctls', () => {
     docMdev(sh);
     const q = realize(sh.host, UUID);
     expect(q.p.ioctl(q.deviceFd, VFIO_DEVICE_RESET)).toBe(0);
-    sh.host.bus.queue(5, 4)!.chkstop = true;
+    apOf(sh.host).bus.queue(5, 4)!.chkstop = true;
     expect(errno(() => q.p.ioctl(q.deviceFd, VFIO_DEVICE_RESET))).toBe('EBUSY');
-    sh.host.bus.queue(5, 4)!.chkstop = false;
-    sh.host.bus.cards.get(5)!.config = false;
+    apOf(sh.host).bus.queue(5, 4)!.chkstop = false;
+    apOf(sh.host).bus.cards.get(5)!.config = false;
     expect(errno(() => q.p.ioctl(q.deviceFd, VFIO_DEVICE_RESET))).toBe('EBUSY');
   });
 });
@@ -287,7 +289,7 @@ describe('remove while a guest holds the mdev', () => {
     holder.q = q;
     const log = sh.logged(() => expect(sh.echo('1', `${MATRIX}/${UUID}/remove`)).toBe(2));
     expect(log).toContain(`vfio_ap_mdev ${UUID}: Relaying device request to user (#0)`);
-    expect(sh.host.vfioAp.byUuid.has(UUID)).toBe(false);
+    expect(apOf(sh.host).vfioAp.byUuid.has(UUID)).toBe(false);
     expect(crycbOf(sh.host, q.vmId).apm).toBe(HEX([]));
     expect(sh.ls('/dev/vfio')).toEqual(['vfio']);
   });

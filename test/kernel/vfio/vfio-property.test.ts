@@ -31,6 +31,8 @@ import { VfioGroupFile } from '../../../src/kernel/vfio/vfio-group.js';
 import type { Process } from '../../../src/kernel/vfs/process.js';
 import { boot, errno, fixedClock } from '../sh.js';
 import { UUID, docMdev, groupIdOf } from './qemu-like.js';
+import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
+import { s390Kvm } from '../../../src/kernel/kvm/s390/kvm-s390.js';
 
 type Kind = 'group' | 'container' | 'kvm' | 'vm' | 'kvmVfio' | 'device';
 
@@ -177,15 +179,15 @@ function run(profile: Profile, ops: { proc: number; op: string; pick: number }[]
     // every KVM-VFIO fd belongs to a live VM
     for (const f of files) if (f instanceof KvmVfioFile) expect(host.kvms.vms.has(f.dev.kvm.id)).toBe(true);
     // the guest: an attached mdev's VM has the mdev's masks, every other VM a zero CRYCB
-    const m = host.vfioAp.byUuid.get(UUID)!;
+    const m = apOf(host).vfioAp.byUuid.get(UUID)!;
     if (profile === 'modern') expect(m.kvm !== undefined).toBe(deviceFiles > 0);
     for (const vm of host.kvms.vms.values()) {
-      const masks = vm.crycb.masks();
-      if (m.kvm === vm) {
+      const masks = s390Kvm(vm).crycb.masks();
+      if (m.kvm === s390Kvm(vm)) {
         const want = m.guestMasks();
         expect([masks.apm.toHex(), masks.aqm.toHex(), masks.adm.toHex()]).toEqual([want.apm.toHex(), want.aqm.toHex(), want.adm.toHex()]);
       } else {
-        expect(vm.crycb.bytes.every((b) => b === 0)).toBe(true);
+        expect(s390Kvm(vm).crycb.bytes.every((b) => b === 0)).toBe(true);
       }
     }
   }

@@ -84,9 +84,9 @@ describe('parseCommandLine', () => {
   });
 
   it('knows the 7.2 option table', () => {
-    expect(QEMU_OPTIONS.get('device')).toEqual({ name: 'device', hasArg: true, s390x: true });
-    expect(QEMU_OPTIONS.get('enable-kvm')).toEqual({ name: 'enable-kvm', hasArg: false, s390x: true });
-    expect(QEMU_OPTIONS.get('no-acpi')?.s390x).toBe(false);
+    expect(QEMU_OPTIONS.get('device')).toEqual({ name: 'device', hasArg: true, supported: true });
+    expect(QEMU_OPTIONS.get('enable-kvm')).toEqual({ name: 'enable-kvm', hasArg: false, supported: true });
+    expect(QEMU_OPTIONS.get('no-acpi')?.supported).toBe(false);
     expect(QEMU_OPTIONS.has('no-kvm')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 // offsets. Format 0/1 use APCB0 at 0x00 (APM 8 bytes, AQM and ADM 2 bytes each, i.e. IDs
 // 0-63 / 0-15); format 2 uses APCB1 at 0x80 (APM 0x80, AQM 0xA0, ADM 0xC0, 32 bytes each).
 
-import { ApMask } from '../../core/ap-mask.js';
+import { ApMask } from '../../../core/ap-mask.js';
 
 /** sizeof(struct kvm_s390_crypto_cb). */
 export const CRYCB_SIZE = 0x100;

@@ -2,7 +2,7 @@
 // (models kvm_arch_crypto_set_masks / kvm_arch_crypto_clear_masks), and a reference
 // (kvm_get_kvm / kvm_put_kvm) while the modern driver holds the guest.
 
-import type { ApMask } from '../../core/ap-mask.js';
+import type { ApMask } from '../../../core/ap-mask.js';
 
 export interface KvmCrypto {
   readonly id: number;

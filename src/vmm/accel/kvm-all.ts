@@ -1,39 +1,25 @@
-// The KVM accelerator as QEMU drives it on s390x (accel/kvm/kvm-all.c kvm_init,
-// target/s390x/kvm/kvm.c kvm_s390_get_host_cpu_model / kvm_s390_apply_cpu_model, and the
-// KVM-VFIO pseudo device of hw/vfio/common.c): all of it ioctls on /dev/kvm and the VM fd.
+// The KVM accelerator as every target's QEMU drives it (accel/kvm/kvm-all.c kvm_init, and
+// the KVM-VFIO pseudo device of hw/vfio/common.c): ioctls on /dev/kvm and the VM fd.
 
 import { strerror } from '../../core/errno.js';
+import { KVM_CAP_IRQFD, KVM_CAP_IRQFD_RESAMPLE } from '../../core/kvm-irq-uapi.js';
 import {
+  KVM_CHECK_EXTENSION,
   KVM_CREATE_DEVICE,
   KVM_CREATE_VM,
   KVM_DEV_TYPE_VFIO,
   KVM_DEV_VFIO_GROUP_ADD,
   KVM_DEV_VFIO_GROUP_DEL,
   KVM_GET_API_VERSION,
-  KVM_GET_DEVICE_ATTR,
-  KVM_HAS_DEVICE_ATTR,
-  KVM_S390_VM_CPU_MACHINE,
-  KVM_S390_VM_CPU_MACHINE_SIZE,
-  KVM_S390_VM_CPU_MODEL,
-  KVM_S390_VM_CPU_PROCESSOR,
-  KVM_S390_VM_CRYPTO,
-  KVM_S390_VM_CRYPTO_ENABLE_APIE,
   KVM_SET_DEVICE_ATTR,
-  S390_ARCH_FAC_LIST_SIZE_BYTE,
-  decodeCpuMachine,
   decodeCreateDevice,
-  encodeCpuProcessor,
   encodeCreateDevice,
-  encodeDeviceAttr,
   encodeVfioGroupAttr,
-  facilitySet,
-  facilityTest,
 } from '../../core/kvm-uapi.js';
 import { O_RDWR, type Syscalls } from '../../kernel/syscall-surface.js';
 import { errnoOf, QemuError } from '../qemu-error.js';
 import type { VmContext } from '../vm-context.js';
 import type { VfioGroup } from '../vfio/vfio-common.js';
-import { AP_FEATURES, type ApFeature, type MaxModel, type S390CpuModel } from './cpu-model.js';
 
 export interface KvmHandles {
   /** /dev/kvm */
@@ -41,8 +27,8 @@ export interface KvmHandles {
   vmFd: number;
 }
 
-/** models kvm_init: open /dev/kvm, check the API version, KVM_CREATE_VM. Messages as QEMU prints them. */
-export function kvmInit(sys: Syscalls): KvmHandles {
+/** models kvm_init: open /dev/kvm, check the API version, KVM_CREATE_VM(type). Messages as QEMU prints them. */
+export function kvmInit(sys: Syscalls, vmType = 0): KvmHandles {
   let kvmFd: number;
   try {
     kvmFd = sys.open('/dev/kvm', O_RDWR);
@@ -53,7 +39,7 @@ export function kvmInit(sys: Syscalls): KvmHandles {
   }
   try {
     sys.ioctl(kvmFd, KVM_GET_API_VERSION);
-    const vmFd = sys.ioctl(kvmFd, KVM_CREATE_VM, 0);
+    const vmFd = sys.ioctl(kvmFd, KVM_CREATE_VM, vmType);
     return { kvmFd, vmFd };
   } catch (e) {
     sys.close(kvmFd);
@@ -61,40 +47,9 @@ export function kvmInit(sys: Syscalls): KvmHandles {
   }
 }
 
-/** models kvm_s390_get_host_cpu_model: facilities from KVM_S390_VM_CPU_MACHINE, `ap` from APIE. */
-export function kvmHostCpuModel(sys: Syscalls, vmFd: number): { max: MaxModel; facilities: Uint8Array } {
-  const features = new Set<ApFeature>();
-  const payload = new Uint8Array(KVM_S390_VM_CPU_MACHINE_SIZE);
-  const buf = encodeDeviceAttr(KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_MACHINE, payload);
-  sys.ioctl(vmFd, KVM_GET_DEVICE_ATTR, buf);
-  const machine = decodeCpuMachine(buf.subarray(24));
-  const facilities = new Uint8Array(S390_ARCH_FAC_LIST_SIZE_BYTE);
-  for (let i = 0; i < facilities.length; i++) facilities[i] = machine.facList[i]! & machine.facMask[i]!;
-  for (const f of AP_FEATURES) if (f.stfl !== undefined && facilityTest(facilities, f.stfl)) features.add(f.name);
-  // models ap_available(): kvm_vm_check_attr(KVM_S390_VM_CRYPTO, KVM_S390_VM_CRYPTO_ENABLE_APIE)
-  try {
-    sys.ioctl(vmFd, KVM_HAS_DEVICE_ATTR, encodeDeviceAttr(KVM_S390_VM_CRYPTO, KVM_S390_VM_CRYPTO_ENABLE_APIE));
-    features.add('ap');
-  } catch {
-    /* no AP instructions on the host */
-  }
-  return { max: { features }, facilities };
-}
-
-/**
- * models kvm_s390_apply_cpu_model: the guest's facility list (the host's, with the AP
- * facilities as the model says), then AP interpretation when the model has `ap`.
- */
-export function kvmApplyCpuModel(sys: Syscalls, vmFd: number, hostFacilities: Uint8Array, model: S390CpuModel): void {
-  const facList = hostFacilities.slice();
-  for (const f of AP_FEATURES) {
-    if (f.stfl === undefined) continue;
-    const byte = f.stfl >> 3;
-    facList[byte] = facList[byte]! & ~(0x80 >> (f.stfl & 7));
-    if (model.has(f.name)) facilitySet(facList, f.stfl);
-  }
-  sys.ioctl(vmFd, KVM_SET_DEVICE_ATTR, encodeDeviceAttr(KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR, encodeCpuProcessor({ facList })));
-  if (model.has('ap')) sys.ioctl(vmFd, KVM_SET_DEVICE_ATTR, encodeDeviceAttr(KVM_S390_VM_CRYPTO, KVM_S390_VM_CRYPTO_ENABLE_APIE));
+/** models kvm_irqfds_enabled() && kvm_resamplefds_enabled(): KVM_CAP_IRQFD and KVM_CAP_IRQFD_RESAMPLE. */
+export function kvmIrqfdsEnabled(sys: Syscalls, vmFd: number): boolean {
+  return sys.ioctl(vmFd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) > 0 && sys.ioctl(vmFd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE) > 0;
 }
 
 /** models vfio_kvm_device_add_group: create the KVM-VFIO device once, then add the group. */

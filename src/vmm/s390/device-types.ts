@@ -1,0 +1,40 @@
+// The device types of qemu-system-s390x: the 7.2 table (help only), the machine's bridges,
+// the AP bridge and bus, and vfio-ap, the one the twin instantiates.
+
+import { TypeRegistry, type DeviceCategory } from '../qdev/qdev.js';
+import { S390X_DEVICE_PROPERTIES, S390X_DEVICE_TABLE } from '../qdev/s390x-device-table.js';
+import { vfioApClass } from '../vfio/vfio-ap.js';
+import type { QemuProfile } from '../vm-context.js';
+import { registerApTypes } from './ap-bridge.js';
+import { registerMachineTypes } from './machine.js';
+
+const typeRegistries = new Map<QemuProfile, TypeRegistry>();
+
+export function s390xDeviceTypes(profile: QemuProfile): TypeRegistry {
+  let types = typeRegistries.get(profile);
+  if (!types) typeRegistries.set(profile, (types = build(profile)));
+  return types;
+}
+
+function build(profile: QemuProfile): TypeRegistry {
+  const types = new TypeRegistry();
+  for (const e of S390X_DEVICE_TABLE) {
+    types.register({
+      typeName: e.name,
+      abstract: false,
+      userCreatable: true,
+      hotpluggable: true,
+      ...(e.bus ? { busType: e.bus } : {}),
+      ...(e.alias ? { alias: e.alias } : {}),
+      ...(e.desc ? { desc: e.desc } : {}),
+      categories: e.categories as DeviceCategory[],
+      props: [],
+      helpProps: S390X_DEVICE_PROPERTIES[e.name] ?? [],
+    });
+  }
+  registerMachineTypes(types);
+  registerApTypes(types);
+  // hotpluggable since QEMU 5.2 ("vfio-ap: hot plug/unplug support")
+  types.register(vfioApClass(profile === 'modern'));
+  return types;
+}

@@ -1,0 +1,26 @@
+// Puts a restored s390 VM's vfio-ap devices back on its AP bus: the qdev objects, their
+// VFIO handles (the fds the kernel checkpoint restored) and their IRQ notifiers.
+
+import type { BusState } from '../qdev/qdev.js';
+import { VfioApDevice } from '../vfio/vfio-ap.js';
+import type { Vm } from '../vm.js';
+import type { VfioApDeviceSnapshot } from './board.js';
+
+export function restoreVfioApDevices(vm: Vm, apBus: BusState, devices: readonly VfioApDeviceSnapshot[]): void {
+  for (const d of devices) {
+    const cls = vm.types.lookup(d.typeName);
+    if (!cls) continue;
+    const dev = cls.instantiate!(cls) as VfioApDevice;
+    if (d.id !== undefined) dev.id = d.id;
+    dev.opts = d.opts;
+    dev.hotplugged = d.hotplugged;
+    dev.sysfsdev = d.sysfsdev;
+    const group = vm.vfio.groups.find((g) => g.groupId === d.groupId);
+    Object.assign(dev.vdev, { name: d.name, sysfsdev: d.sysfsdev, group, fd: d.fd, flags: d.flags, numRegions: d.numRegions, numIrqs: d.numIrqs });
+    group?.devices.push(dev.vdev);
+    dev.parentBus = apBus;
+    apBus.children.push(dev);
+    dev.realized = true;
+    dev.restoreNotifiers(vm, d.reqFd, d.cfgFd);
+  }
+}

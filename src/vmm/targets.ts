@@ -1,0 +1,13 @@
+// Which qemu-system-* `vfioctl qemu` is: the one for the host's architecture (KVM runs the
+// host's own), as on real hosts.
+
+import { s390xTarget } from './s390/target.js';
+import type { VmmTarget } from './target.js';
+
+const TARGETS: Readonly<Record<string, VmmTarget>> = { s390x: s390xTarget };
+
+export function targetFor(arch: string): VmmTarget {
+  const t = TARGETS[arch];
+  if (!t) throw new Error(`no qemu-system binary for a ${arch} host`);
+  return t;
+}
