@@ -45,4 +45,25 @@ export default tseslint.config(
   layer(['src/api/**'], above.api, 'the library API sits below fuse, server and cli'),
   layer(['src/fuse/**'], above.fuse, 'fuse sits below server and cli'),
   layer(['src/server/**'], above.server, 'the server sits below cli'),
+  // Start-up (DESIGN.md, State): the kernel, the library layer and the CLI wiring load on
+  // every start, so they may use the HostSpec schemas (zod) only for types; parsing a spec
+  // happens where one is given (host init, demo), in modules loaded for that.
+  {
+    files: ['src/kernel/**', 'src/api/**', 'src/cli/*.ts'],
+    ignores: ['**/*host-spec*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['zod', '**/host-spec.js', '**/*-host-spec.js', '**/host-spec-common.js'],
+              allowTypeImports: true,
+              message: 'HostSpec schemas stay off the start path: import the types, or host-spec-types.js',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -4,8 +4,7 @@
 // and concurrent vfioctl processes never lose an update. A read takes no lock and never
 // rewrites the file; the lock and atomic-write libraries load only for a change.
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isKernelError } from '../core/errno.js';
 import type { Host } from '../kernel/host.js';
@@ -96,7 +95,8 @@ export class StateStore {
   private async read(forUpdate = false): Promise<Loaded> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      // one small file, read at once (node:fs/promises would cost more to load than the read)
+      text = readFileSync(this.path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NoStateError(this.path);
       throw e;

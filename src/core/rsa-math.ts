@@ -4,7 +4,8 @@
 // e < n within OpenSSL's limits) and falls back to BigInt for what OpenSSL refuses (even
 // moduli, e >= n, exponents over 64 bits on moduli over 3072 bits).
 
-import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 
 export function bytesToBigInt(b: Uint8Array): bigint {
   if (b.length === 0) return 0n;
@@ -41,7 +42,7 @@ function opensslKey(mod: bigint, exp: bigint): KeyObject {
   const id = `${n}.${e}`;
   let key = keyCache.get(id);
   if (!key) {
-    key = createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' });
+    key = nodeCrypto().createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' });
     if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
     keyCache.set(id, key);
   }
@@ -84,6 +85,7 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   if (opensslCan(mod, exp)) {
     const len = Math.ceil(bitLength(mod) / 8);
     try {
+      const { publicEncrypt, constants } = nodeCrypto();
       const out = publicEncrypt({ key: opensslKey(mod, exp), padding: constants.RSA_NO_PADDING }, bigIntToBytes(base % mod, len));
       return bytesToBigInt(out);
     } catch {

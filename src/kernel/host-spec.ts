@@ -4,8 +4,8 @@
 // spec is refused with the field it is wrong in; a spec without `arch` is s390x.
 
 import { z } from 'zod';
-import { normalizeS390x, s390xSpecSchema, S390X_PRESETS, type S390xMachine } from './ap/ap-host-spec.js';
-import { platformSpecSchema, type PlatformMachine } from './platform/platform-host-spec.js';
+import { normalizeS390x, s390xSpecSchema, S390X_PRESETS } from './ap/ap-host-spec.js';
+import { platformSpecSchema } from './platform/platform-host-spec.js';
 import { PLATFORM_PRESETS } from './platform/platform-presets.js';
 
 export { CARD_TYPE_RE } from './ap/ap-host-spec.js';
@@ -24,16 +24,8 @@ export const hostSpecSchema = z.preprocess(
 
 export type HostSpecInput = Record<string, unknown>;
 
-interface CommonSpec {
-  profile: Profile;
-  cmdline: string;
-}
-
-export type S390xHostSpec = CommonSpec & { arch: 's390x' } & S390xMachine;
-export type PlatformHostSpec = CommonSpec & { arch: 'aarch64' | 'arm' } & PlatformMachine;
-
-/** A validated spec with every default filled in. */
-export type HostSpec = S390xHostSpec | PlatformHostSpec;
+export { s390xSpec, type HostSpec, type PlatformHostSpec, type S390xHostSpec } from './host-spec-types.js';
+import type { HostSpec } from './host-spec-types.js';
 
 export class HostSpecError extends Error {
   constructor(message: string) {
@@ -67,10 +59,4 @@ export type PresetName = keyof typeof PRESETS;
 
 export function presetSpec(name: PresetName, profile?: Profile): HostSpec {
   return parseHostSpec({ ...PRESETS[name], ...(profile ? { profile } : {}) });
-}
-
-/** The s390x spec of an s390x host (the AP parts need its LPAR fields). */
-export function s390xSpec(spec: HostSpec): S390xHostSpec {
-  if (spec.arch !== 's390x') throw new Error(`not an s390x host (arch ${spec.arch})`);
-  return spec;
 }

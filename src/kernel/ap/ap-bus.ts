@@ -2,11 +2,12 @@
 // the apmask/aqmask reservation, driver binding and the rescan path.
 
 import { ApMask } from '../../core/ap-mask.js';
-import { apqnKey, parseApqnName, type ApqnKey } from '../../core/apqn.js';
+import { apqnKey, parseApqnName } from '../../core/apqn.js';
 import { KernelError } from '../../core/errno.js';
 import { cString } from '../../core/kstrtoul.js';
 import type { KernelContext } from '../kernel-context.js';
 import { ApCard, ApQueue, type ApDevice } from './ap-device.js';
+import { QueueTable } from './queue-table.js';
 import { ApMachine, type ApMachineSnapshot } from './ap-machine.js';
 import type { ApQueueSm } from './ap-queue-sm.js';
 import type { ApDriver } from './ap-driver.js';
@@ -41,7 +42,7 @@ export interface ApBusSnapshot {
 
 export class ApBus {
   readonly cards = new Map<number, ApCard>();
-  readonly queues = new Map<ApqnKey, ApQueue>();
+  readonly queues = new QueueTable();
   readonly drivers: ApDriver[] = [];
   /** ap_perms: all ones unless ap.apmask=/ap.aqmask= were given at boot. */
   apmask = ApMask.full();
@@ -55,6 +56,8 @@ export class ApBus {
   scans = 0n;
   /** The driver core's drivers_autoprobe: new devices found by a scan are probed only while set. */
   driversAutoprobe = true;
+  /** Reservation as of the last restore: it binds the queues the table still implies. */
+  private impliedReserved: ((apid: number, apqi: number) => boolean) | undefined;
   /** The AP hardware under the bus: the queues NQAP, DQAP, TAPQ, RAPQ and ZAPQ reach. */
   readonly machine: ApMachine;
 
@@ -82,6 +85,14 @@ export class ApBus {
   /** models ap_apqn_in_matrix_owned_by_def_drv. */
   anyReserved(apm: ApMask, aqm: ApMask): boolean {
     return this.apmask.intersects(apm) && this.aqmask.intersects(aqm);
+  }
+
+  /** A card's queues, by domain (without touching the other cards' queues). */
+  *queuesOf(card: ApCard): IterableIterator<ApQueue> {
+    for (let apqi = 0; apqi <= 255; apqi++) {
+      const q = this.queues.get(apqnKey(card.apid, apqi));
+      if (q) yield q;
+    }
   }
 
   queue(apid: number, apqi: number): ApQueue | undefined {
@@ -226,7 +237,7 @@ export class ApBus {
 
   /** models ap_scan_rm_card_dev_and_queue_devs: queues go first, then the card. */
   private removeCard(card: ApCard): void {
-    for (const q of this.queues.values()) if (q.card === card) this.removeQueue(q);
+    for (const q of [...this.queuesOf(card)]) this.removeQueue(q);
     this.release(card);
     this.cards.delete(card.apid);
   }
@@ -278,7 +289,8 @@ export class ApBus {
         requestCount: String(c.requestCount),
         driver: c.driver?.name ?? null,
       }));
-    const queues = [...this.queues.values()]
+    // queues not made since the restore are in their probe state: the sparse snapshot skips them
+    const queues = [...this.queues.madeValues()]
       .sort((a, b) => a.key - b.key)
       .filter((q) => q.driver !== this.expectedDriver(q) || !q.online || q.chkstop || q.requestCount !== 0n || q.smState)
       .map((q) => {
@@ -300,6 +312,25 @@ export class ApBus {
       // the hardware's queues only when one holds something (idle hardware is implied)
       ...(hw.queues.length ? { hw } : {}),
     };
+  }
+
+  /**
+   * The queues bound to a driver. A queue the table still implies is bound as the probe at
+   * the restore bound it (the default driver when host-reserved then, else the other one),
+   * so only those that can be the driver's are made.
+   */
+  *queuesBoundTo(drv: ApDriver): IterableIterator<ApQueue> {
+    for (const q of [...this.queues.madeValues()]) if (q.driver === drv) yield q;
+    const reserved = this.impliedReserved;
+    if (!reserved) return;
+    for (const q of [...this.queues.makeWhere((apid, apqi) => reserved(apid, apqi) === drv.isDefault)]) if (q.driver === drv) yield q;
+  }
+
+  /** Host reservation as masks give it (a copy: later mask writes do not change it). */
+  private reservedAt(apmask: ApMask, aqmask: ApMask): (apid: number, apqi: number) => boolean {
+    const ap = ApMask.fromHex(apmask.toHex());
+    const aq = ApMask.fromHex(aqmask.toHex());
+    return (apid, apqi) => ap.has(apid) && aq.has(apqi);
   }
 
   /** The driver a fresh probe would pick (for sparse snapshots). */
@@ -329,13 +360,16 @@ export class ApBus {
       const card = new ApCard(apid, cardModel(type));
       this.cards.set(apid, card);
       card.driver = this.expectedDriver(card);
-      for (const apqi of this.lpar.usage) {
-        if (apqi > this.lpar.maxDomainId) continue;
-        const q = new ApQueue(card, apqi, this.machine);
-        this.queues.set(q.key, q);
-        q.driver = this.expectedDriver(q);
-      }
     }
+    // queues in their probe state are made when first used, bound as the masks of this
+    // restore bind them (a later mask write re-probes them like every other queue)
+    const reserved = this.reservedAt(this.apmask, this.aqmask);
+    this.queues.imply(this.cards.keys(), this.lpar.usage.truncate(this.lpar.maxDomainId).ids(), (apid, apqi) => {
+      const q = new ApQueue(this.cards.get(apid)!, apqi, this.machine);
+      q.driver = this.drivers.find((d) => d.matches(q) && d.isDefault === reserved(apid, apqi));
+      return q;
+    });
+    this.impliedReserved = reserved;
     for (const c of s.cards) {
       const card = this.cards.get(c.apid);
       if (!card) continue;

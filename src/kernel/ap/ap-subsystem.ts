@@ -3,14 +3,14 @@
 // changes that make the bus rescan (spec vfio-ap §4.5).
 
 import { ApMask } from '../../core/ap-mask.js';
-import { s390xSpec } from '../host-spec.js';
+import { s390xSpec } from '../host-spec-types.js';
 import type { HostPart, HostServices, VmStateLookups } from '../host-part.js';
 import { kvmCrypto } from '../kvm/s390/kvm-s390.js';
 import { MdevCore } from '../mdev/mdev-core.js';
 import { restoreAttachments, snapshotAttachments, type VfioApAttachSnapshot } from '../vfio-ap/vfio-ap-attach.js';
 import { VfioAp, type VfioApSnapshot } from '../vfio-ap/vfio-ap-driver.js';
 import type { CheckpointRefs } from '../vfs/node.js';
-import { CARD_TYPE_RE } from './ap-host-spec.js';
+import { CARD_TYPE_RE } from './card-type.js';
 import { ApBus, type ApBusSnapshot } from './ap-bus.js';
 import { ApSysfs } from './ap-sysfs.js';
 import { LparConfig } from './qci.js';
@@ -61,7 +61,7 @@ export class ApSubsystem implements HostPart {
     this.bus = new ApBus(ctx, this.lpar);
     this.apSysfs = new ApSysfs(ctx.vfs, this.bus, ctx.profile === 'modern');
     this.apSysfs.publish();
-    const cardDriver = new Cex4CardDriver((card) => [...this.bus.queues.values()].filter((q) => q.card === card));
+    const cardDriver = new Cex4CardDriver((card) => [...this.bus.queuesOf(card)]);
     for (const drv of [cardDriver, new Cex4QueueDriver()]) {
       this.bus.registerDriver(drv);
       this.apSysfs.publishDriver(drv);

@@ -36,7 +36,7 @@ function queueCount(q: ApQueue, which: 'requestq' | 'pendingq'): string {
 /** models ap_card.c requestq_count_show / pendingq_count_show: the sum over the card's queues. */
 function cardCount(card: ApCard, bus: ApBus, which: 'requestq' | 'pendingq'): string {
   let n = 0;
-  for (const q of bus.queues.values()) if (q.card === card) n += q.queuedCounts[which];
+  for (const q of bus.queuesOf(card)) n += q.queuedCounts[which];
   return `${n}\n`;
 }
 
@@ -73,7 +73,7 @@ function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
             // a deconfigured adapter loses what its queues held
             bus.machine.dropAdapter(card.apid);
             card.online = false;
-            for (const q of bus.queues.values()) if (q.card === card) q.online = false;
+            for (const q of bus.queuesOf(card)) q.online = false;
           }
         },
       ),
@@ -90,7 +90,7 @@ function cardAttributes(card: ApCard, bus: ApBus): Map<string, Attr> {
         () => `${card.requestCount}\n`,
         () => {
           card.requestCount = 0n;
-          for (const q of bus.queues.values()) if (q.card === card) q.requestCount = 0n;
+          for (const q of bus.queuesOf(card)) q.requestCount = 0n;
         },
       ),
     ],
@@ -180,7 +180,7 @@ export class ApSysfs {
       if (dev.driver) m.set('driver', new Link(relativeTarget(path, `${AP_BUS_PATH}/drivers/${dev.driver.name}`)));
       return m;
     };
-    const queues = (): ApQueue[] => (dev.kind === 'card' ? [...this.bus.queues.values()].filter((q) => q.card === dev) : []);
+    const queues = (): ApQueue[] => (dev.kind === 'card' ? [...this.bus.queuesOf(dev)] : []);
     dir = computedDir(
       () => [...base.keys(), ...(dev.driver?.attributes?.(dev).keys() ?? []), ...links().keys(), ...queues().map((q) => q.name)],
       (name) => {

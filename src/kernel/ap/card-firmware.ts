@@ -5,7 +5,7 @@
 // The reply codes are the ones zcrypt_error.h names; which condition gets which code is the
 // twin's reading (see the README's known differences).
 
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/node-crypto.js';
 import { decodeType50, encodeType80 } from '../../core/ap-msg-type50.js';
 import { decodeType6, encodeType86Ica, encodeType86Rng } from '../../core/ap-msg-type6.js';
 import { readCprbx, TYPE6_HDR_SIZE, TYPE6_TYPE_CODE, CPRBX_SIZE } from '../../core/cca-cprb.js';
@@ -53,7 +53,7 @@ function accelerator(functions: number, msg: Uint8Array): Uint8Array {
 function coprocessor(msg: Uint8Array): Uint8Array {
   const r = decodeType6(msg);
   if ('fault' in r) return encodeErrorReply(r.fault);
-  if (r.kind === 'rng') return encodeType86Rng(r.cprbx, randomBytes(r.count));
+  if (r.kind === 'rng') return encodeType86Rng(r.cprbx, nodeCrypto().randomBytes(r.count));
   if (r.kind === 'other') return encodeType86Ica(r.cprbx, ...CCA_KEYWORD_INVALID);
   const expected = r.function === 'PK' ? 'MRP     ' : 'ZERO-PAD';
   if (r.rule !== expected) return encodeType86Ica(r.cprbx, ...CCA_KEYWORD_INVALID);

@@ -2,7 +2,7 @@
 
 import { ApSubsystem, type ApSubsystemSnapshot } from '../ap/ap-subsystem.js';
 import type { ArchDef } from '../host-part.js';
-import { s390xSpec } from '../host-spec.js';
+import { s390xSpec } from '../host-spec-types.js';
 import { defaultS390Caps, s390KvmType } from '../kvm/s390/kvm-s390.js';
 
 export const s390x: ArchDef = {

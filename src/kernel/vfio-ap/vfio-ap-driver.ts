@@ -330,7 +330,7 @@ export class VfioAp implements MatrixDevState, ApDriver {
   /** Rebuilds the driver's state over a restored AP bus, without replaying any store. */
   restore(s: VfioApSnapshot): void {
     this.info = s.info ? reviveInfo(s.info as Record<string, unknown>) : undefined;
-    for (const q of this.bus.queues.values()) if (q.driver === this) this.queues.set(q.key, new VfioApQueue(q));
+    for (const q of this.bus.queuesBoundTo(this)) this.queues.set(q.key, new VfioApQueue(q));
     for (const r of s.resetStatus) {
       const dev = this.bus.device(r.apqn);
       if (dev?.kind === 'queue') {
