@@ -24,6 +24,15 @@ const HOSTS = {
     }),
 };
 
+/** Both twins answer every further write the same way and end up equal. */
+function expectSameFuture(a: Runner, b: Runner, ops: readonly Op[]): void {
+  for (const op of ops) expect(b.run(op), JSON.stringify(op)).toEqual(a.run(op));
+  expect(state(b.host)).toEqual(state(a.host));
+  expect(b.sh.dmesg()).toEqual(a.sh.dmesg());
+  expect(readTree(b.sh)).toEqual(readTree(a.sh));
+  checkInvariants(b.host);
+}
+
 describe.each(Object.entries(HOSTS))('%s', (_name, make) => {
   it('keeps the §1.5 invariants after every step; failed writes change nothing', () => {
     fc.assert(
@@ -46,12 +55,7 @@ describe.each(Object.entries(HOSTS))('%s', (_name, make) => {
           expect(JSON.stringify(restored.snapshot())).toBe(json);
           const b = new Runner(new Shell(restored));
           expect(readTree(b.sh)).toEqual(readTree(a.sh));
-          // both twins now answer every further write the same way and end up equal
-          for (const op of next.ops) expect(b.run(op), JSON.stringify(op)).toEqual(a.run(op));
-          expect(state(b.host)).toEqual(state(a.host));
-          expect(b.sh.dmesg()).toEqual(a.sh.dmesg());
-          expect(readTree(b.sh)).toEqual(readTree(a.sh));
-          checkInvariants(b.host);
+          expectSameFuture(a, b, next.ops);
         }),
       { numRuns: 40 },
     );
@@ -64,11 +68,7 @@ describe.each(Object.entries(HOSTS))('%s', (_name, make) => {
         for (const op of s.ops) a.run(op);
         // no read of the whole tree first: the restored bus still implies its probe-state queues
         const b = new Runner(new Shell(Host.restore(JSON.parse(JSON.stringify(a.host.snapshot())) as HostSnapshot, { now: fixedClock() })));
-        for (const op of next.ops) expect(b.run(op), JSON.stringify(op)).toEqual(a.run(op));
-        expect(state(b.host)).toEqual(state(a.host));
-        expect(b.sh.dmesg()).toEqual(a.sh.dmesg());
-        expect(readTree(b.sh)).toEqual(readTree(a.sh));
-        checkInvariants(b.host);
+        expectSameFuture(a, b, next.ops);
       }),
       { numRuns: 40 },
     );
