@@ -4,8 +4,9 @@
 // registerManageCommands(program, …) once; every leaf takes --root DIR.
 
 import { Command, Option } from 'commander';
+import type { Occurrence } from '../manage/clap-validator.js';
 import type { RawOptions } from '../manage/mdev-args.js';
-import type { ReadFile } from '../manage/mdevctl.js';
+import type { ReadFile } from '../manage/mdev-context.js';
 import { apMask } from './commands/ap-mask.js';
 import { exportMdev, type ExportFormat } from './commands/export-mdev.js';
 import { mdevCheck, mdevCommand, type MdevVerb } from './commands/mdev.js';
@@ -35,9 +36,16 @@ function mdevCommands(program: Command, ctx: ManageProgramContext): void {
   const mdev = program
     .command('mdev')
     .description('mdevctl-compatible mediated device management: same files, options and output, with ap-check validation');
-  const run = (verb: MdevVerb) => async (o: RawOptions & { root?: string }) => {
+  // each option as given, in order: commander keeps only the last value, clap checks them all
+  const given = new WeakMap<Command, Occurrence[]>();
+  mdev.hook('preSubcommand', (_mdev, verb) => {
+    const seen: Occurrence[] = [];
+    given.set(verb, seen);
+    for (const option of verb.options) verb.on(`option:${option.name()}`, (value?: string) => seen.push([option.attributeName(), value ?? true]));
+  });
+  const run = (verb: MdevVerb) => async (o: RawOptions & { root?: string }, cmd: Command) => {
     const { root, ...raw } = o;
-    ctx.setExitCode(await mdevCommand(verb, raw, { state: ctx.state(), root, readFile: ctx.readFile }, ctx.io));
+    ctx.setExitCode(await mdevCommand(verb, raw, { state: ctx.state(), root, readFile: ctx.readFile, occurrences: given.get(cmd) }, ctx.io));
   };
   withRoot(mdev.command('types').description('list available mediated device types'))
     .addOption(parentOpt('show supported types for the specified parent'))

@@ -34,6 +34,23 @@ export class MdevctlError extends Error {
 
 const field = (json: JsonValue, key: string): JsonValue | undefined => (json instanceof JsonObject ? json.get(key) : undefined);
 
+/**
+ * MDev::add_attributes: appends each attribute of a JSON `attrs` value to `into`, failing
+ * at the first bad one (those before it stay, as in mdevctl).
+ */
+export function addAttributes(list: JsonValue | undefined, into: [string, string][]): void {
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) throw new MdevctlError('attributes field is not an array');
+  for (const attr of list) {
+    if (!(attr instanceof JsonObject)) throw new MdevctlError('invalid JSON format for attribute: not an object');
+    if (attr.size !== 1) throw new MdevctlError('invalid JSON format for attribute: too many fields');
+    const [key, value] = [...attr.entries][0]!;
+    // 1.2.0 panics here; 1.3's message
+    if (typeof value !== 'string') throw new MdevctlError(`invalid JSON format for attribute {${JSON.stringify(key)}, ${toCompact(value)}}: value must be of type str`);
+    into.push([key, value]);
+  }
+}
+
 /** MDev::load_from_json on parsed JSON. */
 export function configFromJson(json: JsonValue): MdevConfig {
   const type = field(json, 'mdev_type');
@@ -42,19 +59,7 @@ export function configFromJson(json: JsonValue): MdevConfig {
   // 1.2.0 panics on a non-string mdev_type (unwrap); we report it as invalid
   if (typeof type !== 'string') throw new MdevctlError('invalid json');
   const attrs: [string, string][] = [];
-  const list = field(json, 'attrs');
-  if (list !== undefined && list !== null) {
-    if (!Array.isArray(list)) throw new MdevctlError('attributes field is not an array');
-    for (const attr of list) {
-      if (!(attr instanceof JsonObject)) throw new MdevctlError('invalid JSON format for attribute: not an object');
-      if (attr.size !== 1) throw new MdevctlError('invalid JSON format for attribute: too many fields');
-      const [key, value] = [...attr.entries][0]!;
-      // 1.2.0 panics here; 1.3's message
-      if (typeof value !== 'string')
-        throw new MdevctlError(`invalid JSON format for attribute {${JSON.stringify(key)}, ${toCompact(value)}}: value must be of type str`);
-      attrs.push([key, value]);
-    }
-  }
+  addAttributes(field(json, 'attrs'), attrs);
   return { mdevType: type, start: start === 'auto' ? 'auto' : 'manual', attrs };
 }
 
