@@ -10,7 +10,7 @@ import { loadMdevConfig, MdevctlError, type MdevConfig } from './mdev-config.js'
 import { CONFIG_BASE } from './mdev-store.js';
 import { PARENT_BASE } from './mdev-sysfs.js';
 import { uuidOfFileName } from './mdev-uuid.js';
-import { isTempName } from './root-backend.js';
+import { isTempName } from './root-config-files.js';
 
 export interface CheckProblem {
   /** `<parent>/<file name>` */

@@ -3,7 +3,7 @@
 // matches), as text or as format_json's JSON.
 
 import type { MdevContext } from './mdev-context.js';
-import { addAttributes, configToJson } from './mdev-config.js';
+import { addAttributes, configToJson, loadMdevConfig, type MdevConfig } from './mdev-config.js';
 import { fromConfig, toConfig, type MDev } from './mdev-device.js';
 import { configPath, definedDevices, isDefined } from './mdev-store.js';
 import { activeDevice, activeUuids } from './mdev-sysfs.js';
@@ -58,7 +58,21 @@ function mergeDefinition(ctx: MdevContext, d: MDev): void {
   } catch {
     return;
   }
-  if (bytes === undefined || !isValidUtf8(bytes)) return;
+  if (bytes === undefined) return;
+  let whole: MdevConfig | undefined;
+  try {
+    whole = loadMdevConfig(bytes);
+  } catch {
+    /* what loads of it, below */
+  }
+  if (whole) {
+    if (whole.mdevType !== d.mdevType) ctx.out.warn(`Overwriting mdev type for mdev ${d.uuid}: ${d.mdevType} => ${whole.mdevType}`);
+    d.mdevType = whole.mdevType;
+    d.autostart = whole.start === 'auto';
+    d.attrs.push(...whole.attrs);
+    return;
+  }
+  if (!isValidUtf8(bytes)) return;
   let json: JsonValue;
   try {
     json = parseSerdeJson(bytes);
@@ -96,7 +110,7 @@ function listActive(ctx: MdevContext, o: ListOptions): MDev[] {
 function listDefined(ctx: MdevContext, o: ListOptions): MDev[] {
   return definedDevices(ctx, o.uuid, o.parent).map((def) => {
     const d = fromConfig(def.uuid, def.parent, def.cfg, def.name === def.uuid || isDefined(ctx.b.files, def.parent, def.uuid));
-    const live = activeDevice(ctx.b, def.uuid);
+    const live = activeDevice(ctx.b, def.uuid, def.parent);
     d.active = live !== undefined && live.parent === d.parent && live.mdevType === d.mdevType;
     return d;
   });

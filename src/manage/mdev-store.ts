@@ -41,10 +41,9 @@ export function definedDevices(ctx: MdevContext, uuid?: string, parent?: string)
   const out: Definition[] = [];
   for (const p of parentNames(files)) {
     if ((parent !== undefined && parent !== p) || files.kind(`${CONFIG_BASE}/${p}`) !== 'dir') continue;
-    for (const name of files.list(`${CONFIG_BASE}/${p}`) ?? []) {
-      const path = `${CONFIG_BASE}/${p}/${name}`;
-      const kind = files.kind(path);
+    for (const [name, kind] of files.listKinds(`${CONFIG_BASE}/${p}`) ?? []) {
       if (kind !== 'file') continue;
+      const path = `${CONFIG_BASE}/${p}/${name}`;
       const u = uuidOfFileName(name);
       if (u === undefined) {
         ctx.out.warn(`Can't determine uuid for file '${name}'`);

@@ -9,12 +9,18 @@ import { uuidOfFileName } from './mdev-uuid.js';
 export const MDEV_BASE = '/sys/bus/mdev/devices';
 export const PARENT_BASE = '/sys/class/mdev_bus';
 
-/** load_from_sysfs: the running device's parent and type, or undefined when it is not running. */
-export function activeDevice(b: SysfsBackend, uuid: string): { parent: string; mdevType: string } | undefined {
+/**
+ * load_from_sysfs: the running device's parent and type, or undefined when it is not
+ * running. Given the parent a definition names, a device under another parent is not
+ * looked at further (its type is not read), as in mdevctl.
+ */
+export function activeDevice(b: SysfsBackend, uuid: string, parent?: string): { parent: string; mdevType: string } | undefined {
   const path = `${MDEV_BASE}/${uuid}`;
   try {
     const canon = b.realpath(path);
-    return { parent: basename(dirname(canon)), mdevType: basename(b.realpath(`${path}/mdev_type`)) };
+    const found = basename(dirname(canon));
+    if (parent !== undefined && found !== parent) return { parent: found, mdevType: '' };
+    return { parent: found, mdevType: basename(b.realpath(`${path}/mdev_type`)) };
   } catch {
     return undefined;
   }
