@@ -5,7 +5,7 @@ import { checkDefine, enforce } from './ap-check.js';
 import { validating, type MdevContext } from './mdev-context.js';
 import { configFromJson, MdevctlError, type MdevConfig } from './mdev-config.js';
 import { readJsonFile } from './mdev-jsonfile.js';
-import { configPath, definedDevices, findDefinitions, writeConfig } from './mdev-store.js';
+import { configPath, definedDevices, writeConfig } from './mdev-store.js';
 import { activeDevice } from './mdev-sysfs.js';
 import { newUuid } from './mdev-uuid.js';
 import { osError } from './os-error.js';
@@ -50,7 +50,7 @@ export function mdevDefine(ctx: MdevContext, o: DefineOptions): void {
 /** `mdevctl undefine -u UUID [-p PARENT]`: removes the config under every (or one) parent. */
 export function mdevUndefine(ctx: MdevContext, o: { uuid: string; parent?: string }): void {
   ctx.b.files.withLock(() => {
-    const parents = findDefinitions(ctx, o.uuid, o.parent);
+    const parents = definedDevices(ctx, o.uuid, o.parent).map((d) => d.parent);
     if (parents.length === 0) throw new MdevctlError('No devices match the specified uuid');
     for (const p of parents) {
       try {

@@ -7,7 +7,7 @@ import { ApCheckError, checkDefine, checkStart, configMatrix, enforce, VFIO_AP_T
 import { validating, type MdevContext } from './mdev-context.js';
 import { MdevctlError, type MdevConfig } from './mdev-config.js';
 import { configFromFile } from './mdev-jsonfile.js';
-import { findDefinitions, readConfig, writeConfig } from './mdev-store.js';
+import { definedDevices, writeConfig, type Definition } from './mdev-store.js';
 import { activeDevice, MDEV_BASE } from './mdev-sysfs.js';
 import { osError } from './os-error.js';
 
@@ -28,12 +28,16 @@ export interface ModifyOptions {
   defined: boolean;
 }
 
-/** get_defined_device: the one parent defining a UUID. */
-function singleDefinition(ctx: MdevContext, uuid: string, parent?: string): string {
-  const parents = findDefinitions(ctx, uuid, parent);
-  if (parents.length === 0) throw new MdevctlError(parent !== undefined ? `Mediated device ${parent}/${uuid} is not defined` : `Mediated device ${uuid} is not defined`);
-  if (parents.length > 1) throw new MdevctlError(`Multiple definitions found for ${uuid}, specify a parent`);
-  return parents[0]!;
+/** get_defined_device: the one definition of a UUID (under one parent, if given). */
+function definedDevice(ctx: MdevContext, uuid: string, parent?: string): Definition {
+  const defs = definedDevices(ctx, uuid, parent);
+  const first = defs[0];
+  if (first === undefined) throw new MdevctlError(parent !== undefined ? `Mediated device ${parent}/${uuid} is not defined` : `Mediated device ${uuid} is not defined`);
+  if (defs.some((d) => d.parent !== first.parent))
+    throw new MdevctlError(parent !== undefined ? `Multiple definitions found for ${parent}/${uuid}` : `Multiple definitions found for ${uuid}, specify a parent`);
+  // two files naming the same UUID in different forms
+  if (defs.length > 1) throw new MdevctlError(`Multiple definitions found for ${first.parent}/${uuid}`);
+  return first;
 }
 
 /** The changed definition, as 1.2.0 applies the options (type, one attribute edit, start mode). */
@@ -84,7 +88,7 @@ export function mdevModify(ctx: MdevContext, o: ModifyOptions): void {
       // the command line requires --jsonfile with --live; 1.3's message for a caller that did not
       if (o.jsonfile === undefined) throw new MdevctlError("'live' option must be used with 'jsonfile' option");
       const cfg = configFromFile(ctx, o.jsonfile, '1.3');
-      const parent = o.defined ? singleDefinition(ctx, o.uuid, o.parent) : undefined;
+      const parent = o.defined ? definedDevice(ctx, o.uuid, o.parent).parent : undefined;
       liveModify(ctx, o.uuid, cfg);
       if (parent !== undefined) {
         if (validating(ctx)) enforce(checkDefine(ctx.b, o.uuid, cfg));
@@ -92,10 +96,9 @@ export function mdevModify(ctx: MdevContext, o: ModifyOptions): void {
       }
       return;
     }
-    const parent = singleDefinition(ctx, o.uuid, o.parent);
-    const current = readConfig(ctx, parent, o.uuid)!;
-    const next = modified(ctx, current, o);
+    const def = definedDevice(ctx, o.uuid, o.parent);
+    const next = modified(ctx, def.cfg, o);
     if (validating(ctx)) enforce(checkDefine(ctx.b, o.uuid, next));
-    writeConfig(ctx, parent, o.uuid, next);
+    writeConfig(ctx, def.parent, o.uuid, next);
   });
 }

@@ -70,12 +70,6 @@ export function isDefined(files: ConfigFiles, parent: string, uuid: string): boo
   return files.kind(configPath(parent, uuid)) !== undefined;
 }
 
-/** The parents with a config file at the canonical path for a UUID (under one parent, or all). */
-export function findDefinitions(ctx: MdevContext, uuid: string, parent?: string): string[] {
-  const parents = parent !== undefined ? [parent] : parentNames(ctx.b.files).filter((p) => p !== SCRIPTS_DIR).sort();
-  return parents.filter((p) => ctx.b.files.kind(configPath(p, uuid)) === 'file');
-}
-
 export function readConfig(ctx: MdevContext, parent: string, uuid: string): MdevConfig | undefined {
   const bytes = ctx.b.files.read(configPath(parent, uuid));
   return bytes === undefined ? undefined : loadMdevConfig(bytes);

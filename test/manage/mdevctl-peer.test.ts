@@ -217,10 +217,27 @@ describe.skipIf(!!skip)('vfioctl mdev vs mdevctl 1.2.0 (same tree)', () => {
       writeFileSync(join(c, 'etc/mdevctl.d/matrix/README'), 'notes');
       mkdirSync(join(c, 'etc/mdevctl.d/matrix/subdir'));
     });
-    for (const args of [['list'], ['list', '-u', UUID_A], ['list', '-d'], ['list', '-d', '-u', UUID_A, '--dumpjson'], ['start', '-u', UUID_X]]) {
+    for (const args of [['list'], ['list', '-u', UUID_A], ['list', '-d'], ['list', '-d', '-u', UUID_A, '--dumpjson'], ['start', '-u', UUID_X], ['modify', '-u', UUID_X, '-a']]) {
       const r = await both(copy, args, copy);
       expect(r.theirs.stderr, args.join(' ')).toMatch(/WARN/);
       expectSame(r, args.join(' '));
+    }
+  });
+
+  it('modify and undefine find definitions as define_devices does (a bad file fails, two forms of one UUID clash)', async () => {
+    const cases: [string, (c: string) => void, string[]][] = [
+      ['a malformed config', (c) => writeFileSync(join(c, 'etc/mdevctl.d/matrix', UUID_X), '{'), ['undefine', '-u', UUID_X]],
+      ['a malformed config', (c) => writeFileSync(join(c, 'etc/mdevctl.d/matrix', UUID_X), '{'), ['modify', '-u', UUID_X, '-m']],
+      ['two forms of one UUID', (c) => cpSync(join(c, 'etc/mdevctl.d/matrix', UUID_A), join(c, 'etc/mdevctl.d/matrix', UUID_A.toUpperCase())), ['modify', '-u', UUID_A, '-m']],
+      ['two forms of one UUID', (c) => cpSync(join(c, 'etc/mdevctl.d/matrix', UUID_A), join(c, 'etc/mdevctl.d/matrix', UUID_A.toUpperCase())), ['undefine', '-u', UUID_A]],
+      ['two parents', (c) => cpSync(join(c, 'etc/mdevctl.d/matrix', UUID_A), join(c, 'etc/mdevctl.d/other', UUID_A)), ['modify', '-u', UUID_A, '-m']],
+    ];
+    for (const [label, edit, args] of cases) {
+      const theirs = copyOf(root, edit);
+      const ours = copyOf(root, edit);
+      const r = await both(theirs, args, ours);
+      expectSame(r, `${label}: ${args.join(' ')}`);
+      expect(configTree(ours), `${label}: ${args.join(' ')}`).toEqual(configTree(theirs));
     }
   });
 
