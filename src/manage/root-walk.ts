@@ -80,13 +80,6 @@ export class Entry {
   }
 }
 
-/** The index of the last non-empty component. */
-function lastName(todo: readonly string[]): number {
-  let k = todo.length - 1;
-  while (k >= 0 && todo[k] === '') k--;
-  return k;
-}
-
 export class RootWalk {
   /** The root's physical path (symlinks in the root itself resolved once). */
   readonly root: string;
@@ -178,11 +171,16 @@ export class RootWalk {
    * are made (for config writes).
    */
   resolve(path: string, followLast: boolean, create = false): Entry {
-    return this.walk(path, this.top, path.split('/'), followLast, create);
+    this.links = 0;
+    return this.walk(path, this.top, path, followLast, create);
   }
 
+  /** Links followed in the current resolution (the kernel's nested-link count). */
+  private links = 0;
+
   /** What a link leads to from its directory (links on the way followed), remembered on the link. */
-  private follow(path: string, dir: Entry, link: Entry, loop: { links: number }): Entry {
+  private follow(path: string, dir: Entry, link: Entry): Entry {
+    if (++this.links > MAXSYMLINKS) throw new KernelError('ELOOP');
     if (link.target) return link.target;
     const text = this.linkOf(link);
     const from = text.startsWith('/') ? this.top : dir;
@@ -190,8 +188,8 @@ export class RootWalk {
     const leaf = text.slice(slash + 1);
     const target =
       slash > 0 && leaf !== '' && leaf !== '.' && leaf !== '..'
-        ? this.walk(path, this.targetDir(path, from, text.slice(0, slash), loop), [leaf], true, false, loop)
-        : this.walk(path, from, text.split('/'), true, false, loop);
+        ? this.walk(path, this.targetDir(path, from, text.slice(0, slash)), leaf, true, false)
+        : this.walk(path, from, text, true, false);
     link.target = target;
     return target;
   }
@@ -201,36 +199,47 @@ export class RootWalk {
    * (never above the root), the rest is walked once per directory and text — sysfs's links
    * share them (every /sys/bus/mdev/devices link names ../../../devices/<parent>/<uuid>).
    */
-  private targetDir(path: string, from: Entry, text: string, loop: { links: number }): Entry {
+  private targetDir(path: string, from: Entry, text: string): Entry {
     let start = from;
-    while (text === '..' || text.startsWith('../')) {
+    let at = 0;
+    while (text.startsWith('..', at) && (text.length === at + 2 || text[at + 2] === '/')) {
       if (!start.parent) throw new RootEscapeError(this.root, path);
       start = start.parent;
-      text = text.slice(3);
+      at += 3;
     }
-    if (text === '') return start;
-    const known = start.relDirs?.get(text);
+    const rest = at >= text.length ? '' : text.slice(at);
+    if (rest === '') return start;
+    const known = start.relDirs?.get(rest);
     if (known) return known;
-    const dir = this.walk(path, start, text.split('/'), true, false, loop);
+    const dir = this.walk(path, start, rest, true, false);
     if (dir.kind !== 'dir') throw new KernelError('ENOTDIR');
-    (start.relDirs ??= new Map()).set(text, dir);
+    (start.relDirs ??= new Map()).set(rest, dir);
     return dir;
   }
 
-  /** Walks `todo` from `from`, following links (the last one only with followLast). */
-  private walk(path: string, from: Entry, todo: string[], followLast: boolean, create: boolean, loop = { links: 0 }): Entry {
-    // the last component that names something (a trailing `/` does not)
-    const last = lastName(todo);
+  /**
+   * Walks the components of `text` (separated by `/`) from `from`, following links (the
+   * last one only with followLast; a trailing `/` makes it not the last).
+   */
+  private walk(path: string, from: Entry, text: string, followLast: boolean, create: boolean): Entry {
+    let end = text.length;
+    while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+    const trailing = end < text.length;
     let cur = from;
-    for (let i = 0; i < todo.length; i++) {
-      const name = todo[i]!;
+    let i = 0;
+    while (i < end) {
+      let j = text.indexOf('/', i);
+      if (j < 0 || j > end) j = end;
+      const name = text.slice(i, j);
+      i = j + 1;
       if (name === '' || name === '.') continue;
       if (name === '..') {
         if (!cur.parent) throw new RootEscapeError(this.root, path);
         cur = cur.parent;
         continue;
       }
-      const rest = i < last;
+      // a component (or a trailing `/`) follows this one
+      const more = j < end || trailing;
       let e: Entry;
       try {
         e = this.lookup(cur, name);
@@ -243,12 +252,8 @@ export class RootWalk {
         }
         e = cur.child(name, 'dir');
       }
-      const more = i + 1 < todo.length;
-      if (e.kind === 'link' && (followLast || more)) {
-        if (++loop.links > MAXSYMLINKS) throw new KernelError('ELOOP');
-        e = this.follow(path, cur, e, loop);
-      }
-      if ((rest || more) && e.kind !== 'dir') throw new KernelError('ENOTDIR');
+      if (e.kind === 'link' && (followLast || more)) e = this.follow(path, cur, e);
+      if (more && e.kind !== 'dir') throw new KernelError('ENOTDIR');
       cur = e;
     }
     return cur;
