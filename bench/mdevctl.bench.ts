@@ -26,7 +26,7 @@ import { report } from './harness.js';
 import { peerUnavailable, preparePeerRoot, runMdevctl } from './mdevctl-chroot.js';
 
 const N = 1000;
-const ROUNDS = 15;
+const ROUNDS = 25;
 const uuidOf = (i: number): string => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 
 function buildTree(): string {

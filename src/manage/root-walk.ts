@@ -12,8 +12,8 @@
 // so they cannot climb.
 // (Known limits: Node has no openat2(RESOLVE_BENEATH), so a directory component replaced
 // by a symlink between our walk and the open is a race an attacker who can write inside
-// the root could use; and links inside a link target's directory part, resolved once, are
-// not counted again towards the 40.)
+// the root could use; and a link whose target was resolved once counts as one link
+// towards the 40 afterwards, whatever links its target passed through.)
 
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import { KernelError } from '../core/errno.js';
