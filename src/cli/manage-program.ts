@@ -4,8 +4,9 @@
 // each command's module loads when it runs.
 
 import { Option, type Command } from 'commander';
+import type { Occurrence } from '../manage/clap-validator.js';
 import type { RawOptions } from '../manage/mdev-args.js';
-import type { ReadFile } from '../manage/mdevctl.js';
+import type { ReadFile } from '../manage/mdev-context.js';
 import type { ExportFormat } from './commands/export-mdev.js';
 import type { MdevVerb } from './commands/mdev.js';
 import type { Io } from './io.js';
@@ -32,9 +33,16 @@ function mdevCommands(program: Command, ctx: ManageProgramContext): void {
   const mdev = program
     .command('mdev')
     .description('mdevctl-compatible mediated device management: same files, options and output, with ap-check validation');
-  const session = () => ({ state: ctx.state(), root: ctx.root(), readFile: ctx.readFile });
-  const run = (verb: MdevVerb) => async (raw: RawOptions) => {
-    ctx.setExitCode(await (await mdevModule()).mdevCommand(verb, raw, session(), ctx.io));
+  // each option as given, in order: commander keeps only the last value, clap checks them all
+  const given = new WeakMap<Command, Occurrence[]>();
+  mdev.hook('preSubcommand', (_mdev, verb) => {
+    const seen: Occurrence[] = [];
+    given.set(verb, seen);
+    for (const option of verb.options) verb.on(`option:${option.name()}`, (value?: string) => seen.push([option.attributeName(), value ?? true]));
+  });
+  const session = (cmd?: Command) => ({ state: ctx.state(), root: ctx.root(), readFile: ctx.readFile, occurrences: cmd && given.get(cmd) });
+  const run = (verb: MdevVerb) => async (raw: RawOptions, cmd: Command) => {
+    ctx.setExitCode(await (await mdevModule()).mdevCommand(verb, raw, session(cmd), ctx.io));
   };
   mdev.command('types').description('list available mediated device types')
     .addOption(parentOpt('show supported types for the specified parent'))

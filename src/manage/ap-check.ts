@@ -8,7 +8,7 @@ import { parseHexMask } from '../core/ap-mask-parse.js';
 import { AP_RULES_PATH, MDEVCTL_CONFIG_BASE, readTrimmed, type SysfsBackend } from './backend.js';
 import { loadMdevConfig, type MdevConfig } from './mdev-config.js';
 import { readPersistentMasks } from './ap-rules.js';
-import { isTempName } from './root-backend.js';
+import { isTempName } from './root-config-files.js';
 import { uuidOfFileName } from './mdev-uuid.js';
 import { parseId } from './ap-ids.js';
 

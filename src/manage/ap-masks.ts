@@ -6,7 +6,7 @@ import type { ApMask } from '../core/ap-mask.js';
 import { activeMasks, activeMatrices, apqnsOf, configMatrix, matrixConfigs, VFIO_AP_TYPE } from './ap-check.js';
 import { AP_RULES_PATH, readTrimmed, type SysfsBackend } from './backend.js';
 import { applyMaskList, formatApRules, formatRanges, readPersistentMasks, type MaskName, type PersistentMasks } from './ap-rules.js';
-import { osError } from './mdevctl.js';
+import { osError } from './os-error.js';
 
 /** chzdev's refusal: the lines it prints, then `ap device type configure failed`. */
 export class ChzdevError extends Error {

@@ -42,6 +42,8 @@ export interface ConfigFiles {
   kind(path: string): 'dir' | 'file' | undefined;
   /** Entry names (unsorted, as the directory gives them); undefined when not a directory. */
   list(path: string): string[] | undefined;
+  /** The entries with what kind() would say of each (one listing, not a lookup per name). */
+  listKinds(path: string): [name: string, kind: 'dir' | 'file' | undefined][] | undefined;
   /**
    * Replaces the file atomically (temp file in the same directory, fsync, rename, fsync of
    * the directory), creating missing parent directories (mode 0755); files get mode 0644.
@@ -86,13 +88,15 @@ export function readTrimmed(b: SysfsReader, path: string): string | undefined {
   }
 }
 
+const trimEnd = (path: string): string => (path.endsWith('/') ? path.replace(/\/+$/, '') : path);
+
 export function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
+  const trimmed = trimEnd(path);
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
 export function dirname(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
+  const trimmed = trimEnd(path);
   const at = trimmed.lastIndexOf('/');
   return at <= 0 ? '/' : trimmed.slice(0, at);
 }

@@ -5,7 +5,8 @@
 import { MATRIX_PARENT, VFIO_AP_TYPE } from './ap-check.js';
 import type { SysfsBackend } from './backend.js';
 import { loadMdevConfig, MdevctlError, type MdevConfig } from './mdev-config.js';
-import { activeDevice, CONFIG_BASE, MDEV_BASE } from './mdevctl.js';
+import { CONFIG_BASE } from './mdev-store.js';
+import { activeDevice, MDEV_BASE } from './mdev-sysfs.js';
 
 export const sysfsdev = (uuid: string): string => `${MDEV_BASE}/${uuid}`;
 

@@ -7,9 +7,10 @@ import { kstrtoul } from '../core/kstrtoul.js';
 import { activeMatrices, apqnsOf, apqnText, checkDefine, configMatrix, MATRIX_PARENT, VFIO_AP_TYPE, type StoredConfig } from './ap-check.js';
 import { readTrimmed, type SysfsBackend } from './backend.js';
 import { loadMdevConfig, MdevctlError, type MdevConfig } from './mdev-config.js';
-import { CONFIG_BASE, PARENT_BASE } from './mdevctl.js';
+import { CONFIG_BASE } from './mdev-store.js';
+import { PARENT_BASE } from './mdev-sysfs.js';
 import { uuidOfFileName } from './mdev-uuid.js';
-import { isTempName } from './root-backend.js';
+import { isTempName } from './root-config-files.js';
 
 export interface CheckProblem {
   /** `<parent>/<file name>` */

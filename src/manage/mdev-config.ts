@@ -34,6 +34,23 @@ export class MdevctlError extends Error {
 
 const field = (json: JsonValue, key: string): JsonValue | undefined => (json instanceof JsonObject ? json.get(key) : undefined);
 
+/**
+ * MDev::add_attributes: appends each attribute of a JSON `attrs` value to `into`, failing
+ * at the first bad one (those before it stay, as in mdevctl).
+ */
+export function addAttributes(list: JsonValue | undefined, into: [string, string][]): void {
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) throw new MdevctlError('attributes field is not an array');
+  for (const attr of list) {
+    if (!(attr instanceof JsonObject)) throw new MdevctlError('invalid JSON format for attribute: not an object');
+    if (attr.size !== 1) throw new MdevctlError('invalid JSON format for attribute: too many fields');
+    const [key, value] = [...attr.entries][0]!;
+    // 1.2.0 panics here; 1.3's message
+    if (typeof value !== 'string') throw new MdevctlError(`invalid JSON format for attribute {${JSON.stringify(key)}, ${toCompact(value)}}: value must be of type str`);
+    into.push([key, value]);
+  }
+}
+
 /** MDev::load_from_json on parsed JSON. */
 export function configFromJson(json: JsonValue): MdevConfig {
   const type = field(json, 'mdev_type');
@@ -42,17 +59,55 @@ export function configFromJson(json: JsonValue): MdevConfig {
   // 1.2.0 panics on a non-string mdev_type (unwrap); we report it as invalid
   if (typeof type !== 'string') throw new MdevctlError('invalid json');
   const attrs: [string, string][] = [];
-  const list = field(json, 'attrs');
+  addAttributes(field(json, 'attrs'), attrs);
+  return { mdevType: type, start: start === 'auto' ? 'auto' : 'manual', attrs };
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Does JSON.parse's value agree with serde_json's: numbers finite, strings well formed, nesting shallow? */
+function agreesWithSerde(v: unknown, depth: number): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v === 'string') return !LONE_SURROGATE.test(v);
+  if (v === null || typeof v !== 'object') return true;
+  if (depth >= 100) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!agreesWithSerde(x, depth + 1)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (LONE_SURROGATE.test(k) || !agreesWithSerde(o[k], depth + 1)) return false;
+  return true;
+}
+
+const own = (o: object, key: string): unknown => (Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined);
+
+/**
+ * The config of a well-formed file through the native JSON parser, or undefined for
+ * anything serde_json or load_from_json might see differently or refuse (those take the
+ * serde path, which has mdevctl's messages).
+ */
+function nativeConfig(text: string): MdevConfig | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || !agreesWithSerde(v, 0)) return undefined;
+  const type = own(v, 'mdev_type');
+  const start = own(v, 'start');
+  const list = own(v, 'attrs');
+  if (typeof type !== 'string' || start === undefined || start === null) return undefined;
+  const attrs: [string, string][] = [];
   if (list !== undefined && list !== null) {
-    if (!Array.isArray(list)) throw new MdevctlError('attributes field is not an array');
+    if (!Array.isArray(list)) return undefined;
     for (const attr of list) {
-      if (!(attr instanceof JsonObject)) throw new MdevctlError('invalid JSON format for attribute: not an object');
-      if (attr.size !== 1) throw new MdevctlError('invalid JSON format for attribute: too many fields');
-      const [key, value] = [...attr.entries][0]!;
-      // 1.2.0 panics here; 1.3's message
-      if (typeof value !== 'string')
-        throw new MdevctlError(`invalid JSON format for attribute {${JSON.stringify(key)}, ${toCompact(value)}}: value must be of type str`);
-      attrs.push([key, value]);
+      if (typeof attr !== 'object' || attr === null || Array.isArray(attr)) return undefined;
+      const keys = Object.keys(attr);
+      const value = keys.length === 1 ? own(attr, keys[0]!) : undefined;
+      if (typeof value !== 'string') return undefined;
+      attrs.push([keys[0]!, value]);
     }
   }
   return { mdevType: type, start: start === 'auto' ? 'auto' : 'manual', attrs };
@@ -62,6 +117,11 @@ export function configFromJson(json: JsonValue): MdevConfig {
 export function loadMdevConfig(data: string | Uint8Array): MdevConfig {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (!isValidUtf8(bytes)) throw new MdevctlError(INVALID_UTF8);
+  return nativeConfig(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) ?? serdeConfig(bytes);
+}
+
+/** The config through serde_json's parser and load_from_json, with mdevctl's message for every failure. */
+export function serdeConfig(bytes: Uint8Array): MdevConfig {
   let json: JsonValue;
   try {
     json = parseSerdeJson(bytes);

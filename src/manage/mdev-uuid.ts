@@ -73,8 +73,12 @@ export function parseMdevUuid(input: string): UuidParse {
   return uuid ? { ok: true, uuid } : { ok: false, error: explain(input) };
 }
 
-/** A config file's name is a UUID only in the hyphenated form mdevctl writes (any case). */
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The UUID a file is named by (any form Uuid::parse_str takes), or undefined. */
 export function uuidOfFileName(name: string): string | undefined {
+  // the form mdevctl writes is already canonical
+  if (CANONICAL.test(name)) return name;
   const r = parseMdevUuid(name);
   return r.ok ? r.uuid : undefined;
 }

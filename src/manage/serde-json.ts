@@ -3,6 +3,8 @@
 // serde_json::to_string_pretty's layout (2-space indent, `"key": value`, `[]` / `{}` when
 // empty). Config files and `--dumpjson` output are byte-compatible only if both match.
 
+import { isUtf8 } from 'node:buffer';
+
 export type JsonValue = null | boolean | JsonNumber | string | JsonValue[] | JsonObject;
 
 /** A number keeps its lexeme's value class: serde_json prints 5 and 5.0 differently. */
@@ -326,12 +328,7 @@ export function parseSerdeJson(text: string | Uint8Array): JsonValue {
 export const INVALID_UTF8 = 'stream did not contain valid UTF-8';
 
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(bytes);
 }
 
 /** A plain JS value as the JsonValue serde would hold (for output). */

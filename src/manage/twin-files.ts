@@ -85,6 +85,11 @@ export class TwinFiles implements ConfigFiles {
     return [...names];
   }
 
+  listKinds(path: string): [string, 'dir' | 'file' | undefined][] | undefined {
+    const p = normalise(path);
+    return this.list(p)?.map((name) => [name, this.kind(`${p}/${name}`)]);
+  }
+
   writeAtomic(path: string, data: string | Uint8Array): void {
     const p = normalise(path);
     if (this.dirs.has(p)) throw new Error(`is a directory: ${p}`);

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MdevctlError } from '../../src/manage/mdev-config.js';
-import { MdevOutput, mdevStart, type MdevContext } from '../../src/manage/mdevctl.js';
+import type { MdevContext } from '../../src/manage/mdev-context.js';
+import { MdevOutput } from '../../src/manage/mdev-output.js';
+import { mdevStart } from '../../src/manage/mdev-start.js';
 import { TwinBackend } from '../../src/manage/twin-backend.js';
 import { TwinFiles } from '../../src/manage/twin-files.js';
 import { realize } from '../kernel/vfio/qemu-like.js';
@@ -108,7 +110,7 @@ describe('live modify', () => {
     expect(m.matrix.aqm.ids()).toEqual([4, 0x47]);
     // in-process: the same write reaches the running guest's CRYCB
     ctx.readFile = () => Buffer.from(cfg('manual', [['assign_adapter', '5'], ['assign_adapter', '6'], ['assign_domain', '0x47'], ['assign_control_domain', '4']]));
-    const { mdevModify } = await import('../../src/manage/mdevctl.js');
+    const { mdevModify } = await import('../../src/manage/mdev-modify.js');
     mdevModify(ctx, { uuid: UUID_A, jsonfile: 'x', live: true, defined: false, delattr: false, auto: false, manual: false });
     expect(s390Kvm(kvm).crycb.masks().apm.ids()).toEqual([5, 6]);
     expect(s390Kvm(kvm).crycb.masks().aqm.ids()).toEqual([0x47]);
@@ -124,7 +126,13 @@ describe('live modify', () => {
     await h.cli(['mdev', 'start', '-u', UUID_B, '-p', 'matrix', '--jsonfile', '-'], cfg('manual', [['assign_adapter', '6'], ['assign_domain', '4']]));
     const clash = await h.cli(['mdev', 'modify', '-u', UUID_B, '--live', '--jsonfile', '-'], cfg('manual', [['assign_adapter', '5'], ['assign_domain', '4']]));
     expect(clash.stderr).toBe(`vfioctl: APQN 5.4 already in use by ${UUID_A}\n`);
-    expect((await h.cli(['mdev', 'modify', '-u', UUID_B, '--live'])).code).toBe(2);
+    // mdevctl 1.3's cli.rs: --live `requires("jsonfile")`, so clap refuses it (exit 2) before
+    // modify_command's "'live' option must be used with 'jsonfile' option" could run
+    expect(await h.cli(['mdev', 'modify', '-u', UUID_B, '--live'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: The following required arguments were not provided:\n    --jsonfile <JSONFILE>\n\nUSAGE:\n    vfioctl mdev modify --uuid <UUID> --jsonfile <JSONFILE> --live\n\nFor more information try --help\n`,
+    });
   });
 });
 

@@ -1,16 +1,21 @@
 // vfioctl mdev against Debian's mdevctl 1.2.0 on the same exported tree: stdout byte for
-// byte, exit codes, and error texts (`Error: …` exactly; clap's usage errors by their
-// first line, since the USAGE line names the program). Skipped, with the reason printed,
-// where mdevctl, root or unshare is missing.
+// byte, exit codes, and stderr byte for byte (`Error: …`; clap's usage errors with their
+// USAGE line, where vfioctl's says `vfioctl mdev` for `mdevctl`; warnings with their
+// timestamp and logger target left out). Skipped, with the reason printed, where mdevctl,
+// root or unshare is missing.
 
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MdevOutput, mdevDefine, mdevModify, mdevStart, type MdevContext } from '../../src/manage/mdevctl.js';
+import type { MdevContext } from '../../src/manage/mdev-context.js';
+import { mdevDefine } from '../../src/manage/mdev-define.js';
+import { mdevModify } from '../../src/manage/mdev-modify.js';
+import { MdevOutput } from '../../src/manage/mdev-output.js';
+import { mdevStart } from '../../src/manage/mdev-start.js';
 import { TwinBackend } from '../../src/manage/twin-backend.js';
 import { TwinFiles } from '../../src/manage/twin-files.js';
 import { docHost, exportRoot, runProgram, tempDir, UUID_A, UUID_B, UUID_C, UUID_D } from './manage-helpers.js';
-import { peerUnavailable, preparePeerRoot, runMdevctl } from '../../bench/mdevctl-chroot.js';
+import { peerUnavailable, preparePeerRoot, runMdevctlAsync as runMdevctl } from '../../bench/mdevctl-chroot.js';
 
 const skip = peerUnavailable();
 if (skip) console.log(`mdevctl peer comparison skipped: ${skip}`);
@@ -18,7 +23,22 @@ if (skip) console.log(`mdevctl peer comparison skipped: ${skip}`);
 const UUID_E = 'eeeeeeee-0000-4000-8000-000000000005';
 const UUID_X = '12345678-0000-4000-8000-00000000000f';
 
-/** A twin with defined, active and defined+active devices, exported as a fake root. */
+/**
+ * A vfio_ccw parent beside matrix, as on an s390 host with both (subchannel 0.0.0013): its
+ * one type's attributes as drivers/s390/cio/vfio_ccw_ops.c gives them.
+ */
+function addCcwParent(root: string): void {
+  const type = join(root, 'sys/devices/css0/0.0.0013/mdev_supported_types/vfio_ccw-io');
+  mkdirSync(join(type, 'devices'), { recursive: true });
+  writeFileSync(join(type, 'available_instances'), '1\n');
+  writeFileSync(join(type, 'device_api'), 'vfio-ccw\n');
+  writeFileSync(join(type, 'name'), 'I/O subchannel (Non-QDIO)\n');
+  writeFileSync(join(type, 'create'), '');
+  chmodSync(join(type, 'create'), 0o200);
+  symlinkSync('../../devices/css0/0.0.0013', join(root, 'sys/class/mdev_bus/0.0.0013'));
+}
+
+/** A twin with defined, active and defined+active devices, exported as a fake root (with a vfio_ccw parent too). */
 function scenarioRoot(): string {
   const host = docHost();
   const files = new TwinFiles();
@@ -40,6 +60,7 @@ function scenarioRoot(): string {
   ctx.b.write(`/sys/bus/mdev/devices/${UUID_D}/assign_adapter`, '6');
   ctx.b.write(`/sys/bus/mdev/devices/${UUID_D}/assign_domain`, '0x47');
   const root = exportRoot(host, files, { mdevctlDirs: true, keep: true });
+  addCcwParent(root);
   preparePeerRoot(root);
   return root;
 }
@@ -51,19 +72,27 @@ interface Both {
 
 async function both(root: string, args: string[], ourRoot = root): Promise<Both> {
   const ours = await runProgram(['mdev', ...args, '--root', ourRoot], join(ourRoot, 'no-state.json'));
-  const theirs = runMdevctl(root, args);
+  const theirs = await runMdevctl(root, args);
   return { ours, theirs };
 }
 
-/** stderr as compared: exact for runtime errors, the first line for clap's usage errors. */
+/** stderr as compared: vfioctl's USAGE line names `vfioctl mdev`, a warning's time and logger target vary. */
 function comparableStderr(text: string): string {
-  return text.startsWith('error: ') ? text.split('\n')[0]! : text;
+  return text.replace(/^    vfioctl mdev /m, '    mdevctl ').replace(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ WARN  (mdevctl|vfioctl)(::\w+)*\] /gm, '[WARN] ');
 }
 
 function expectSame(r: Both, label: string): void {
   expect(r.ours.stdout, `${label}: stdout`).toBe(r.theirs.stdout);
   expect(comparableStderr(r.ours.stderr), `${label}: stderr`).toBe(comparableStderr(r.theirs.stderr));
   expect(r.ours.code, `${label}: exit code`).toBe(r.theirs.code);
+}
+
+/** A copy of the tree to change (each tool gets its own). */
+function copyOf(root: string, edit?: (copy: string) => void): string {
+  const copy = tempDir('vfioctl-peer-');
+  cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+  edit?.(copy);
+  return copy;
 }
 
 function configTree(root: string): Record<string, string> {
@@ -88,6 +117,9 @@ describe.skipIf(!!skip)('vfioctl mdev vs mdevctl 1.2.0 (same tree)', () => {
     ['types', '-p', 'matrix'],
     ['types', '-p', 'nomatch'],
     ['types', '--dumpjson', '-p', 'nomatch'],
+    // two parents: one JSON object holding both
+    ['types', '-p', '0.0.0013'],
+    ['types', '--dumpjson', '-p', '0.0.0013'],
     ['list'],
     ['list', '-v'],
     ['list', '--dumpjson'],
@@ -137,14 +169,119 @@ describe.skipIf(!!skip)('vfioctl mdev vs mdevctl 1.2.0 (same tree)', () => {
     ['start', '-p', 'matrix', '-t', 'vfio_ap-foo'],
     ['stop', '-u', UUID_X],
     ['stop'],
+    // a running device lends its parent only together with its type
+    ['define', '-u', UUID_D, '-t', 'vfio_ap-passthrough'],
+    ['define', '-u', UUID_X, '-t', 'vfio_ap-passthrough'],
+    // an existing config is refused before the jsonfile is read
+    ['define', '-u', UUID_A, '-p', 'matrix', '--jsonfile', '/nope.json'],
+    ['define', '-u', UUID_X, '-p', 'matrix', '--jsonfile', '/nope.json'],
+    ['start', '-u', UUID_X, '-t', 'vfio_ap-passthrough'],
+    ['start', '-u', UUID_B, '-t', 'other'],
+    ['start', '-u', UUID_B, '-p', 'matrix', '-t', 'other'],
+    ['start', '-u', UUID_X, '-p', 'other'],
+    // 1.2.0 reads the jsonfile before it asks for a parent
+    ['start', '-u', UUID_X, '--jsonfile', '/nope.json'],
+    ['start', '--jsonfile', '/etc/mdevctl.d/matrix/' + UUID_A],
+    // clap: the first conflicting option given names the error; the USAGE line lists what was given
+    ['define', '-p', 'matrix', '-t', 'T', '--jsonfile', '/x'],
+    ['define', '--jsonfile', '/x', '-t', 'T', '-u', UUID_X],
+    ['define', '--jsonfile', '/x', '-t', 'T', '-a', '-p', 'matrix'],
+    ['define', '-a', '--jsonfile', '/x', '-p', 'matrix'],
+    ['modify', '-u', UUID_A, '-p', 'matrix', '-a', '-m'],
+    ['modify', '-p', 'matrix', '-m', '-a', '-u', UUID_A],
+    ['modify', '-u', UUID_A, '--addattr', 'x', '--delattr'],
+    ['modify', '-u', UUID_A, '--delattr', '--addattr', 'x'],
+    ['modify', '--addattr', 'x'],
+    ['modify', '-u', 'bad', '-a', '-m'],
+    ['modify', '-u', UUID_A, '--index', '3', '--index', 'zz'],
+    ['modify', '-u', UUID_A, '--addattr', 'x', '--value', '1', '--index', '1', '--index', '2'],
+    ['start', '-t', 'x'],
+    ['start', '-u', UUID_X, '-t', 'x', '--jsonfile', '/y'],
+    ['start', '--jsonfile', '/y', '-t', 'x', '-p', 'matrix'],
+    ['undefine', '-p', 'matrix'],
+    ['stop', '-u', UUID_X, '--uuid', UUID_X],
+    ['list', '-d', '-d'],
+    ['list', '-u', 'bad', '-u', UUID_A],
+    ['types', '--dumpjson', '--dumpjson'],
   ];
   for (const args of failures)
     it(`fails like mdevctl: ${args.join(' ')}`, async () => {
-      const copy = tempDir('vfioctl-peer-');
-      cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+      const copy = copyOf(root);
       expectSame(await both(copy, args, copy), args.join(' '));
       expect(configTree(copy)).toEqual(configTree(root));
     });
+
+  it('warns about entries that are not named by a UUID', async () => {
+    const copy = copyOf(root, (c) => {
+      mkdirSync(join(c, 'sys/bus/mdev/devices/not-a-uuid'));
+      writeFileSync(join(c, 'etc/mdevctl.d/matrix/README'), 'notes');
+      mkdirSync(join(c, 'etc/mdevctl.d/matrix/subdir'));
+    });
+    for (const args of [['list'], ['list', '-u', UUID_A], ['list', '-d'], ['list', '-d', '-u', UUID_A, '--dumpjson'], ['start', '-u', UUID_X], ['modify', '-u', UUID_X, '-a']]) {
+      const r = await both(copy, args, copy);
+      expect(r.theirs.stderr, args.join(' ')).toMatch(/WARN/);
+      expectSame(r, args.join(' '));
+    }
+  });
+
+  it('modify and undefine find definitions as define_devices does (a bad file fails, two forms of one UUID clash)', async () => {
+    const cases: [string, (c: string) => void, string[]][] = [
+      ['a malformed config', (c) => writeFileSync(join(c, 'etc/mdevctl.d/matrix', UUID_X), '{'), ['undefine', '-u', UUID_X]],
+      ['a malformed config', (c) => writeFileSync(join(c, 'etc/mdevctl.d/matrix', UUID_X), '{'), ['modify', '-u', UUID_X, '-m']],
+      ['two forms of one UUID', (c) => cpSync(join(c, 'etc/mdevctl.d/matrix', UUID_A), join(c, 'etc/mdevctl.d/matrix', UUID_A.toUpperCase())), ['modify', '-u', UUID_A, '-m']],
+      ['two forms of one UUID', (c) => cpSync(join(c, 'etc/mdevctl.d/matrix', UUID_A), join(c, 'etc/mdevctl.d/matrix', UUID_A.toUpperCase())), ['undefine', '-u', UUID_A]],
+      ['two parents', (c) => cpSync(join(c, 'etc/mdevctl.d/matrix', UUID_A), join(c, 'etc/mdevctl.d/other', UUID_A)), ['modify', '-u', UUID_A, '-m']],
+    ];
+    for (const [label, edit, args] of cases) {
+      const theirs = copyOf(root, edit);
+      const ours = copyOf(root, edit);
+      const r = await both(theirs, args, ours);
+      expectSame(r, `${label}: ${args.join(' ')}`);
+      expect(configTree(ours), `${label}: ${args.join(' ')}`).toEqual(configTree(theirs));
+    }
+  });
+
+  it('a config file named by another form of its UUID: listed as JSON, not as text', async () => {
+    const copy = copyOf(root, (c) => writeFileSync(join(c, 'etc/mdevctl.d/matrix', UUID_X.toUpperCase()), '{"mdev_type":"t","start":"auto","attrs":[]}'));
+    for (const args of [['list', '-d'], ['list', '-d', '--dumpjson'], ['list', '-d', '-u', UUID_X, '--dumpjson']]) expectSame(await both(copy, args, copy), args.join(' '));
+  });
+
+  it("types: a type's missing or bad attribute fails the listing as in mdevctl", async () => {
+    const type = 'sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough';
+    const edits: [string, (c: string) => void][] = [
+      ['no available_instances', (c) => rmSync(join(c, type, 'available_instances'))],
+      ['no device_api', (c) => rmSync(join(c, type, 'device_api'))],
+      ['a bad count', (c) => writeFileSync(join(c, type, 'available_instances'), '12x\n')],
+      ['a description over two lines', (c) => writeFileSync(join(c, type, 'description'), 'first\nsecond\n')],
+    ];
+    for (const [label, edit] of edits) {
+      const copy = copyOf(root, edit);
+      for (const args of [['types'], ['types', '--dumpjson']]) expectSame(await both(copy, args, copy), `${label}: ${args.join(' ')}`);
+    }
+  });
+
+  it("start prints a UUID only when it made one up (libvirt's command line gets none)", async () => {
+    const theirs = copyOf(root);
+    const ours = copyOf(root);
+    const json = '{"mdev_type":"vfio_ap-passthrough","start":"manual","attrs":[]}';
+    writeFileSync(join(theirs, 'start.json'), json);
+    writeFileSync(join(ours, 'start.json'), json);
+    const create = 'sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create';
+    // libvirt: mdevctl start --parent=P --jsonfile=/dev/stdin --uuid=U (here a file in each tree)
+    const libvirt = (file: string) => ['start', '--parent=matrix', `--jsonfile=${file}`, `--uuid=${UUID_X}`];
+    const a = await runMdevctl(theirs, libvirt('/start.json'));
+    const b = await runProgram(['mdev', ...libvirt(join(ours, 'start.json')), '--root', ours], join(ours, 'x.json'));
+    expect(b).toEqual(a);
+    expect(a).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(readFileSync(join(ours, create), 'utf8')).toBe(readFileSync(join(theirs, create), 'utf8'));
+    for (const args of [['start', '-u', UUID_C, '-p', 'matrix', '-t', 'vfio_ap-passthrough'], ['start', '-p', 'matrix', '-t', 'vfio_ap-passthrough']]) {
+      const m = await runMdevctl(theirs, args);
+      const v = await runProgram(['mdev', ...args, '--root', ours], join(ours, 'x.json'));
+      expect({ ...v, stdout: v.stdout.replace(/^[0-9a-f-]{36}\n$/, 'UUID\n') }, args.join(' ')).toEqual({ ...m, stdout: m.stdout.replace(/^[0-9a-f-]{36}\n$/, 'UUID\n') });
+      // a generated UUID is the one written to create
+      expect(readFileSync(join(ours, create), 'utf8'), args.join(' ')).toBe(args.includes('-u') ? UUID_C : v.stdout.trim());
+    }
+  });
 
   it('config loading: the same message for every malformed file', async () => {
     const bad = [
@@ -227,7 +364,7 @@ describe.skipIf(!!skip)('vfioctl mdev vs mdevctl 1.2.0 (same tree)', () => {
       [['undefine', '-u', UUID_B, '-p', 'matrix'], []],
     ];
     for (const [args, ourArgs] of steps) {
-      const a = runMdevctl(theirs, args);
+      const a = await runMdevctl(theirs, args);
       const b = await runProgram(['mdev', ...(ourArgs.length ? ourArgs : args), '--root', ours], join(ours, 'x.json'));
       expect({ code: b.code, stdout: b.stdout, stderr: b.stderr }, args.join(' ')).toEqual(a);
       expect(configTree(ours), args.join(' ')).toEqual(configTree(theirs));

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatMdevConfig, loadMdevConfig } from '../../src/manage/mdev-config.js';
-import { isTempName } from '../../src/manage/root-backend.js';
+import { isTempName } from '../../src/manage/root-config-files.js';
 import { docHost, exportRoot, twinHarness } from './manage-helpers.js';
 import { bundle, runNode } from './subprocess.js';
 

@@ -81,4 +81,66 @@ describe('--root confinement', () => {
       { numRuns: 1500 },
     );
   });
+
+  it('fuzz: a backend that remembers its walks answers as a fresh one does', () => {
+    const { root } = jail();
+    // a directory big enough to be listed instead of looked up name by name, with links
+    // that share their target directory (as sysfs's do) and links to links
+    const many = join(root, 'sys/devices/many');
+    mkdirSync(many, { recursive: true });
+    mkdirSync(join(root, 'sys/bus/many'), { recursive: true });
+    for (let i = 0; i < 24; i++) {
+      mkdirSync(join(many, `d${i}`));
+      writeFileSync(join(many, `d${i}`, 'attr'), `v${i}\n`);
+      symlinkSync(`../../devices/many/d${i}`, join(root, 'sys/bus/many', `l${i}`));
+      symlinkSync(`../d${(i + 1) % 24}`, join(many, `d${i}`, 'next'));
+    }
+    symlinkSync('l3', join(root, 'sys/bus/many/chain'));
+    const CHANGED = ['/etc/mdevctl.d/matrix/new', '/etc/mdevctl.d/matrix/x', '/etc/mdevctl.d/other/x', '/sys/bus/many/l3/new', '/sys/devices/many/d3/new', '/sys/devices/many/d3/attr'];
+    // paths from places worth asking about twice, then a few steps on
+    const start = fc.constantFrom('/', '/sys/bus/many', '/sys/bus/many/l1', '/sys/bus/many/l3', '/sys/bus/many/chain', '/sys/devices/many', '/sys/devices/many/d3', '/sys/devices/many/d7/next', '/etc/mdevctl.d/matrix', '/etc/mdevctl.d/evil', '/sys/bus/ap', '/sys/abs-etc', '/sys/escape-rel', '/sys/loop', '/sys/bus/up', ...CHANGED);
+    const segment = fc.constantFrom('..', '.', '', 'attr', 'next', 'new', 'd3', 'l3', 'x', 'apmask', 'passwd', 'many');
+    const pathArb = fc.tuple(start, fc.array(segment, { maxLength: 3 })).map(([s0, parts]) => [s0, ...parts].join('/').replace(/^\/\//, '/'));
+    const query = fc.constantFrom('read', 'readdir', 'readlink', 'realpath', 'stat', 'lstat', 'exists', 'cfg-kind', 'cfg-list', 'cfg-kinds', 'cfg-read');
+    // changes stay where they keep the tree's links (a file written over a link would end the test's interest)
+    const change = fc.tuple(
+      fc.constantFrom('write', 'cfg-write', 'cfg-remove'),
+      fc.constantFrom(...CHANGED),
+    );
+    const ask = (b: RootBackend, o: string, path: string): unknown => {
+      try {
+        switch (o) {
+          case 'read': return b.read(path);
+          case 'readdir': return b.readdir(path);
+          case 'readlink': return b.readlink(path);
+          case 'realpath': return b.realpath(path);
+          case 'stat': return b.stat(path);
+          case 'lstat': return b.lstat(path);
+          case 'exists': return b.exists(path);
+          case 'cfg-kind': return b.files.kind(path);
+          case 'cfg-list': return b.files.list(path)?.sort();
+          case 'cfg-kinds': return b.files.listKinds(path)?.sort();
+          case 'cfg-read': return b.files.read(path)?.toString();
+          case 'write': return b.write(path, 'w\n');
+          case 'cfg-write': return b.files.writeAtomic(path, 'c');
+          case 'cfg-remove': return b.files.remove(path);
+        }
+      } catch (e) {
+        return isKernelError(e) ? `errno ${e.code}` : `error ${(e as Error).message.replace(/'.*'/, '')}`;
+      }
+    };
+    const step = fc.oneof({ arbitrary: fc.tuple(query, pathArb), weight: 4 }, { arbitrary: change, weight: 1 });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
+        const long = new RootBackend(root);
+        for (const [o, path] of steps) {
+          // a change goes through the long-lived backend; the next answers must see it
+          if (o === 'write' || o === 'cfg-write' || o === 'cfg-remove') ask(long, o, path);
+          else expect(ask(long, o, path), `${o} ${path}`).toEqual(ask(new RootBackend(root), o, path));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+

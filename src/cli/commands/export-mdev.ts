@@ -2,7 +2,7 @@
 // told about an mdev (ecosystem spec §3), from its definition or the running device.
 
 import { libvirtHostdevXml, libvirtNodedevXml, mdevFacts, qemuDeviceArgs } from '../../manage/exports.js';
-import { UsageError } from '../../manage/mdev-args.js';
+import { UsageError } from '../../manage/clap-validator.js';
 import { parseMdevUuid } from '../../manage/mdev-uuid.js';
 import type { Io } from '../io.js';
 import { withBackend, type ManageOptions } from '../../api/manage-session.js';

@@ -5,22 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { isKernelError, strerror } from '../../core/errno.js';
 import { ApCheckError } from '../../manage/ap-check.js';
-import { defineArgs, listArgs, modifyArgs, startArgs, stopArgs, undefineArgs, UsageError, type RawOptions } from '../../manage/mdev-args.js';
+import { UsageError, type Occurrence } from '../../manage/clap-validator.js';
+import { defineArgs, listArgs, modifyArgs, startArgs, stopArgs, typesArgs, undefineArgs, type RawOptions } from '../../manage/mdev-args.js';
 import { checkConfigs } from '../../manage/mdev-check.js';
 import { MdevctlError } from '../../manage/mdev-config.js';
-import {
-  MdevOutput,
-  mdevDefine,
-  mdevList,
-  mdevModify,
-  mdevStart,
-  mdevStartParent,
-  mdevStop,
-  mdevTypes,
-  mdevUndefine,
-  type MdevContext,
-  type ReadFile,
-} from '../../manage/mdevctl.js';
+import type { MdevContext, ReadFile } from '../../manage/mdev-context.js';
+import { mdevDefine, mdevUndefine } from '../../manage/mdev-define.js';
+import { mdevList } from '../../manage/mdev-list.js';
+import { mdevModify } from '../../manage/mdev-modify.js';
+import { MdevOutput } from '../../manage/mdev-output.js';
+import { mdevStart, mdevStartParent, mdevStop } from '../../manage/mdev-start.js';
+import { mdevTypes } from '../../manage/mdev-types.js';
 import { LockError } from '../../manage/file-lock.js';
 import { CliError } from '../cli-error.js';
 import type { Io } from '../io.js';
@@ -33,6 +28,8 @@ export interface MdevCommandOptions extends ManageOptions {
   readFile?: ReadFile;
   /** Skip ap-check's rules (not exposed on the command line; tests of mdevctl parity). */
   noValidate?: boolean;
+  /** The options in command-line order, one entry per occurrence (clap checks repeats and order). */
+  occurrences?: readonly Occurrence[];
 }
 
 const READ_VERBS = new Set<MdevVerb>(['list', 'types']);
@@ -67,22 +64,22 @@ export function reportFailure(e: unknown, io: Io): number {
   throw e;
 }
 
-function parse(verb: MdevVerb, raw: RawOptions): unknown {
+function parse(verb: MdevVerb, raw: RawOptions, occurrences?: readonly Occurrence[]): unknown {
   switch (verb) {
     case 'list':
-      return listArgs(raw);
+      return listArgs(raw, occurrences);
     case 'types':
-      return { parent: typeof raw.parent === 'string' ? raw.parent : undefined, dumpjson: raw.dumpjson === true };
+      return typesArgs(raw, occurrences);
     case 'define':
-      return defineArgs(raw);
+      return defineArgs(raw, occurrences);
     case 'undefine':
-      return undefineArgs(raw);
+      return undefineArgs(raw, occurrences);
     case 'modify':
-      return modifyArgs(raw);
+      return modifyArgs(raw, occurrences);
     case 'start':
-      return startArgs(raw);
+      return startArgs(raw, occurrences);
     case 'stop':
-      return stopArgs(raw);
+      return stopArgs(raw, occurrences);
     case 'start-parent-mdevs':
       return { parent: String(raw.parent ?? '') };
   }
@@ -130,7 +127,7 @@ export async function mdevCommand(verb: MdevVerb, raw: RawOptions, opts: MdevCom
     if (out.stderr.length) io.stderr.write(out.stderr.join(''));
   };
   try {
-    const args = parse(verb, raw);
+    const args = parse(verb, raw, opts.occurrences);
     const code = await withBackend(opts, READ_VERBS.has(verb) ? 'read' : 'write', (b) =>
       run(verb, { b, out, readFile: opts.readFile ?? defaultReadFile, validate: !opts.noValidate }, args),
     );

@@ -1,0 +1,261 @@
+// The path walk inside a directory root, as the kernel's would be inside a chroot: one
+// component at a time, relative link targets from the link's directory, absolute ones from
+// the root, a `..` that would climb above the root refused (EACCES), link loops ELOOP (40
+// links). Only a path resolved here reaches the OS; the caller opens the last component
+// with O_NOFOLLOW, so a link swapped in afterwards is not followed.
+//
+// What the walk learns is kept for the command (until the backend changes something), as a
+// tree of the entries it has met: each directory is verified once, not once per file under
+// it. A directory's entries come from one listing (getdents gives every name's type) when
+// the command lists it or looks up many names in it; other names cost one lstat (and a
+// readlink for a link). Names from a listing never contain `/` and are never `.` or `..`,
+// so they cannot climb.
+// (Known limits: Node has no openat2(RESOLVE_BENEATH), so a directory component replaced
+// by a symlink between our walk and the open is a race an attacker who can write inside
+// the root could use; and a link whose target was resolved once counts as one link
+// towards the 40 afterwards, whatever links its target passed through.)
+
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
+import { KernelError } from '../core/errno.js';
+import { toKernelError, type EntryKind } from './backend.js';
+
+export const MAXSYMLINKS = 40;
+/** Lookups of unknown names in one directory before the walk lists it instead. */
+const LIST_AFTER = 16;
+
+/** A path that would leave the root. */
+export class RootEscapeError extends KernelError {
+  constructor(
+    readonly root: string,
+    readonly path: string,
+  ) {
+    super('EACCES', `${path} escapes the root ${root}`);
+    this.name = 'RootEscapeError';
+  }
+}
+
+export function kindOf(st: Stats | Dirent): EntryKind {
+  if (st.isSymbolicLink()) return 'link';
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  if (st.isCharacterDevice()) return 'chr';
+  return 'other';
+}
+
+/** An entry the walk has met: where it is inside the root and on the host, and what it is. */
+export class Entry {
+  /** A link's target, once read, and what it resolves to, once followed. */
+  link?: string;
+  target?: Entry;
+  /** A directory's known entries. */
+  children?: Map<string, Entry>;
+  /** Directories link targets name from here (`devices/vfio_ap/matrix` from /sys), once resolved. */
+  relDirs?: Map<string, Entry>;
+  /** Every entry of this directory is in `children`. */
+  listed = false;
+  misses = 0;
+
+  private inside?: string;
+
+  constructor(
+    readonly name: string,
+    readonly parent: Entry | undefined,
+    readonly host: string,
+    readonly kind: EntryKind,
+  ) {}
+
+  /** The path inside the root (`/` for the root). */
+  path(): string {
+    if (this.inside === undefined) {
+      const up = this.parent?.path();
+      this.inside = up === undefined ? '/' : up === '/' ? `/${this.name}` : `${up}/${this.name}`;
+    }
+    return this.inside;
+  }
+
+  child(name: string, kind: EntryKind): Entry {
+    const e = new Entry(name, this, this.host === '/' ? `/${name}` : `${this.host}/${name}`, kind);
+    (this.children ??= new Map()).set(name, e);
+    return e;
+  }
+}
+
+export class RootWalk {
+  /** The root's physical path (symlinks in the root itself resolved once). */
+  readonly root: string;
+  private top: Entry;
+  /** Names last seen as links in more than one directory (sysfs's mdev_type, driver, …): read as a link first. */
+  private readonly linkNames = new Map<string, number>();
+
+  constructor(root: string) {
+    this.root = realpathSync(root);
+    this.top = new Entry('', undefined, this.root, 'dir');
+  }
+
+  /** Drops what the walk learnt (after any change the backend makes). */
+  forget(): void {
+    this.top = new Entry('', undefined, this.root, 'dir');
+  }
+
+  /** A directory's entry names as it lists them, every entry's type remembered. */
+  list(dir: Entry): string[] {
+    const dirents = readdirSync(dir.host, { withFileTypes: true });
+    const known = dir.children;
+    const children = new Map<string, Entry>();
+    const names: string[] = [];
+    for (const d of dirents) {
+      // an entry already met keeps what was learnt about it (its children, its link)
+      const e = known?.get(d.name);
+      children.set(d.name, e ?? new Entry(d.name, dir, dir.host === '/' ? `/${d.name}` : `${dir.host}/${d.name}`, kindOf(d)));
+      names.push(d.name);
+    }
+    dir.children = children;
+    dir.listed = true;
+    return names;
+  }
+
+  private lookup(dir: Entry, name: string): Entry {
+    const known = dir.children?.get(name);
+    if (known) return known;
+    if (dir.listed) throw new KernelError('ENOENT');
+    if (++dir.misses >= LIST_AFTER) {
+      let listed = false;
+      try {
+        this.list(dir);
+        listed = true;
+      } catch {
+        /* not listable: look the name up alone */
+      }
+      if (listed) return this.lookup(dir, name);
+    }
+    const host = dir.host === '/' ? `/${name}` : `${dir.host}/${name}`;
+    if ((this.linkNames.get(name) ?? 0) > 1) {
+      try {
+        const target = readlinkSync(host);
+        const e = dir.child(name, 'link');
+        e.link = target;
+        return e;
+      } catch {
+        /* not a link here: lstat says what it is */
+      }
+    }
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(host, { throwIfNoEntry: false });
+    } catch (e) {
+      throw toKernelError(e);
+    }
+    if (!st) throw new KernelError('ENOENT');
+    const kind = kindOf(st);
+    const seen = this.linkNames.get(name) ?? 0;
+    if (kind === 'link') this.linkNames.set(name, seen + 1);
+    else if (seen > 0) this.linkNames.delete(name);
+    return dir.child(name, kind);
+  }
+
+  /** The target of a link the walk found. */
+  linkOf(e: Entry): string {
+    if (e.link === undefined) {
+      try {
+        e.link = readlinkSync(e.host);
+      } catch (err) {
+        throw toKernelError(err);
+      }
+    }
+    return e.link;
+  }
+
+  /**
+   * Resolves `path` (absolute inside the root; a relative one starts at the root). The last
+   * component's link is followed only with `followLast`. With `create`, missing directories
+   * are made (for config writes).
+   */
+  resolve(path: string, followLast: boolean, create = false): Entry {
+    this.links = 0;
+    return this.walk(path, this.top, path, followLast, create);
+  }
+
+  /** Links followed in the current resolution (the kernel's nested-link count). */
+  private links = 0;
+
+  /** What a link leads to from its directory (links on the way followed), remembered on the link. */
+  private follow(path: string, dir: Entry, link: Entry): Entry {
+    if (++this.links > MAXSYMLINKS) throw new KernelError('ELOOP');
+    if (link.target) return link.target;
+    const text = this.linkOf(link);
+    const from = text.startsWith('/') ? this.top : dir;
+    const slash = text.lastIndexOf('/');
+    const leaf = text.slice(slash + 1);
+    const target =
+      slash > 0 && leaf !== '' && leaf !== '.' && leaf !== '..'
+        ? this.walk(path, this.targetDir(path, from, text.slice(0, slash)), leaf, true, false)
+        : this.walk(path, from, text, true, false);
+    link.target = target;
+    return target;
+  }
+
+  /**
+   * The directory part of a link target, from the link's directory: leading `..`s climb
+   * (never above the root), the rest is walked once per directory and text — sysfs's links
+   * share them (every /sys/bus/mdev/devices link names ../../../devices/<parent>/<uuid>).
+   */
+  private targetDir(path: string, from: Entry, text: string): Entry {
+    let start = from;
+    let at = 0;
+    while (text.startsWith('..', at) && (text.length === at + 2 || text[at + 2] === '/')) {
+      if (!start.parent) throw new RootEscapeError(this.root, path);
+      start = start.parent;
+      at += 3;
+    }
+    const rest = at >= text.length ? '' : text.slice(at);
+    if (rest === '') return start;
+    const known = start.relDirs?.get(rest);
+    if (known) return known;
+    const dir = this.walk(path, start, rest, true, false);
+    if (dir.kind !== 'dir') throw new KernelError('ENOTDIR');
+    (start.relDirs ??= new Map()).set(rest, dir);
+    return dir;
+  }
+
+  /**
+   * Walks the components of `text` (separated by `/`) from `from`, following links (the
+   * last one only with followLast; a trailing `/` makes it not the last).
+   */
+  private walk(path: string, from: Entry, text: string, followLast: boolean, create: boolean): Entry {
+    let end = text.length;
+    while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+    const trailing = end < text.length;
+    let cur = from;
+    let i = 0;
+    while (i < end) {
+      let j = text.indexOf('/', i);
+      if (j < 0 || j > end) j = end;
+      const name = text.slice(i, j);
+      i = j + 1;
+      if (name === '' || name === '.') continue;
+      if (name === '..') {
+        if (!cur.parent) throw new RootEscapeError(this.root, path);
+        cur = cur.parent;
+        continue;
+      }
+      // a component (or a trailing `/`) follows this one
+      const more = j < end || trailing;
+      let e: Entry;
+      try {
+        e = this.lookup(cur, name);
+      } catch (err) {
+        if (!(create && err instanceof KernelError && err.code === 'ENOENT')) throw err;
+        try {
+          mkdirSync(cur.host === '/' ? `/${name}` : `${cur.host}/${name}`, { mode: 0o755 });
+        } catch (m) {
+          throw toKernelError(m);
+        }
+        e = cur.child(name, 'dir');
+      }
+      if (e.kind === 'link' && (followLast || more)) e = this.follow(path, cur, e);
+      if (more && e.kind !== 'dir') throw new KernelError('ENOTDIR');
+      cur = e;
+    }
+    return cur;
+  }
+}

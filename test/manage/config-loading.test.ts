@@ -1,0 +1,57 @@
+// Config loading takes the native JSON parser for well-formed files and serde_json's
+// model for everything else: both paths must give the same config or the same message
+// (fuzzed over JSON-like text, with the corner cases where JSON.parse and serde_json part).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadMdevConfig, serdeConfig } from '../../src/manage/mdev-config.js';
+
+function outcome(load: () => unknown): unknown {
+  try {
+    return { ok: load() };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+const same = (text: string): void => {
+  const bytes = Buffer.from(text, 'utf8');
+  expect(outcome(() => loadMdevConfig(bytes)), text).toEqual(outcome(() => serdeConfig(bytes)));
+};
+
+describe('config loading: the fast path agrees with serde_json', () => {
+  it('corner cases where JSON.parse and serde_json differ', () => {
+    for (const text of [
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1"}]}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1"}],"x":1e400}',
+      '{"mdev_type":"t","start":"auto","x":-1e309}',
+      `{"mdev_type":"t","start":"auto","x":1${'0'.repeat(400)}}`,
+      '{"mdev_type":"\\ud800","start":"auto"}',
+      '{"mdev_type":"t","start":"auto","\\udc00":1}',
+      '{"mdev_type":"\\ud83d\\ude00","start":"auto"}',
+      `{"mdev_type":"t","start":"auto","x":${'['.repeat(130)}${']'.repeat(130)}}`,
+      `{"mdev_type":"t","start":"auto","x":${'['.repeat(99)}${']'.repeat(99)}}`,
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"1","a":"2"}]}',
+      '{"mdev_type":"t","mdev_type":"u","start":"auto"}',
+      '{"__proto__":"x","mdev_type":"t","start":"auto","attrs":[{"__proto__":"v"}]}',
+      '{"mdev_type":"t","start":5,"attrs":null}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"2":"b","1":"a"}]}',
+      '\ufeff{"mdev_type":"t","start":"auto"}',
+    ])
+      same(text);
+  });
+
+  it('fuzz: any JSON-like text loads the same either way', () => {
+    const key = fc.constantFrom('mdev_type', 'start', 'attrs', 'x', '__proto__', '1', '\\ud800', '\\u00e9');
+    const scalar = fc.oneof(fc.string(), fc.constantFrom('auto', 'manual', 't', '\\ud800', '\\udc00x'), fc.double(), fc.constantFrom('1e400', '-0', '01', '1.'), fc.boolean(), fc.constant(null));
+    const attr = fc.dictionary(key, scalar, { maxKeys: 3 });
+    const value = fc.oneof(scalar, fc.array(attr, { maxLength: 3 }), attr);
+    const render = (v: unknown): string =>
+      typeof v === 'string' && /^(1e400|-0|01|1\.)$/.test(v) ? v : typeof v === 'string' ? `"${v.replace(/"/g, '')}"` : JSON.stringify(v) ?? 'null';
+    const objectText = fc.array(fc.tuple(key, value), { maxLength: 5 }).map(
+      (entries) => `{${entries.map(([k, v]) => `"${k}":${Array.isArray(v) || (v && typeof v === 'object') ? JSON.stringify(v) : render(v)}`).join(',')}}`,
+    );
+    const text = fc.oneof(objectText, objectText.map((t) => t.slice(0, -1)), objectText.map((t) => `${t} x`), fc.json());
+    fc.assert(fc.property(text, (t) => same(t)), { numRuns: 2000 });
+  });
+});
