@@ -1,4 +1,4 @@
-// `qemu-system-s390x -cpu help` of QEMU 7.2 (captured from Debian's 7.2.22 build without KVM,
+// Generated table (captured output, not hand-written): `qemu-system-s390x -cpu help` of QEMU 7.2 (captured from Debian's 7.2.22 build without KVM,
 // test/vmm/options/fixtures): the CPU models in table order, the recognized feature flags and
 // groups. The twin is a KVM build, so s390_cpu_list adds the `host` model after `qemu`.
 
