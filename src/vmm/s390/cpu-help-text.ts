@@ -1,6 +1,7 @@
 // Generated table (captured output, not hand-written): `qemu-system-s390x -cpu help` of
 // QEMU 7.2, captured from Debian's 7.2.22 build without KVM (test/vmm/options/fixtures): the
-// CPU models in table order, the recognized feature flags and groups. The twin is a KVM build, so s390_cpu_list adds the `host` model after `qemu`.
+// CPU models in table order, the recognized feature flags and groups. The twin is a KVM
+// build, so s390_cpu_list adds the `host` model after `qemu`.
 
 export const CPU_HELP_TEXT_TCG_BUILD = `s390 qemu            QEMU Virtual CPU version 2.5+       (migration-safe)
 s390 max             Enables all features supported by the accelerator in the current host
