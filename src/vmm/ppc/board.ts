@@ -39,6 +39,7 @@ export interface SpaprBoardSnapshot {
 export class SpaprBoard implements Board {
   readonly exitEffects = 'device fds → eeh_dev_release gives each PE back to the host; containers release their windows';
   readonly guest: PseriesGuest;
+  machineDone?: () => void;
 
   constructor(
     private readonly vm: Vm,

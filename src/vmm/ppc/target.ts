@@ -23,10 +23,12 @@ function initMachine(init: MachineInit): SpaprBoard {
   const { vm, cl } = init;
   const model = cl.cpu?.text.split(',')[0];
   if (model !== undefined && !(model === 'host' && vm.accel === 'kvm') && !CPU_NAMES.has(model.toLowerCase())) init.fail(`unable to find CPU model '${model}'`);
-  if (vm.accel === 'tcg' && vm.profile === 'modern') for (const w of TCG_CAP_WARNINGS) init.warn(`TCG doesn't support requested feature, ${w}`);
   const sysbus = spaprInit(vm, vm.types);
   vm.trace('spapr_init', `pseries with PHB 0 (bus pci.0)${vm.accel === 'kvm' ? ' under KVM' : ''}`);
-  return new SpaprBoard(vm, sysbus, model ?? 'power9_v2.0');
+  const board = new SpaprBoard(vm, sysbus, model ?? 'power9_v2.0');
+  // models spapr_caps_apply at the first machine reset, after the devices exist
+  if (vm.accel === 'tcg' && vm.profile === 'modern') board.machineDone = () => TCG_CAP_WARNINGS.forEach((w) => vm.warn(`TCG doesn't support requested feature, ${w}`));
+  return board;
 }
 
 function restoreBoard(vm: Vm, saved: unknown): SpaprBoard {
