@@ -6,6 +6,7 @@ import type { Host } from '../kernel/host.js';
 import { sieApInstructions } from '../kernel/ap/ap-machine.js';
 import { apOf } from '../kernel/ap/ap-subsystem.js';
 import { KvmVmFile } from '../kernel/kvm/kvm-registry.js';
+import { PciSubsystem } from '../kernel/pci/pci-subsystem.js';
 import { s390Kvm } from '../kernel/kvm/s390/kvm-s390.js';
 import type { Process } from '../kernel/vfs/process.js';
 import type { CrycbView, GuestMachine } from '../guest/guest-machine.js';
@@ -67,6 +68,10 @@ export function hostVmAdapter(host: Host): VmHost {
     spawn: (comm) => h.process(comm),
     restoredProcess: (pid) => h.restoredProcess?.(pid) ?? h.processes?.get(pid),
     machine: (proc, vmFd) => hostMachine(host, proc, vmFd),
+    pciPeState(bdf) {
+      const pe = host.parts.find((p): p is PciSubsystem => p instanceof PciSubsystem)?.device(bdf)?.pe;
+      return pe ? { pe: pe.addr, state: pe.getState() } : undefined;
+    },
   };
 }
 

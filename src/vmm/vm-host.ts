@@ -23,6 +23,8 @@ export interface VmHost {
   restoredProcess(pid: number): VmProcess | undefined;
   /** The s390 machine under the VM's guest (SIE interpretation of AP instructions). */
   machine(proc: VmProcess, vmFd: number | undefined): GuestMachine;
+  /** POWER hosts: the EEH state (eeh_pe_get_state) of a PCI function's PE, for the trace. */
+  pciPeState?(bdf: string): { pe: number; state: number } | undefined;
 }
 
 /** What a command printed: stdout and stderr text and the exit status. */

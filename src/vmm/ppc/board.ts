@@ -60,12 +60,26 @@ export class SpaprBoard implements Board {
     const vm = this.vm;
     return {
       phbs: () => this.phbs().map((p) => ({ index: p.index, buid: p.buid, devfns: [...p.functions().keys()] })),
-      rtas: (name, args, nret) => rtasCall({ vm, phbs: () => this.phbs() }, name, args, nret),
+      rtas: (name, args, nret) => {
+        const rets = rtasCall({ vm, phbs: () => this.phbs() }, name, args, nret);
+        if (rets && name !== 'ibm,read-pci-config' && name !== 'ibm,write-pci-config') this.tracePeStates();
+        return rets;
+      },
       mmio: (index, devfn, bar, offset) => {
         const dev = this.phbs().find((p) => p.index === index)?.functions().get(devfn);
         return dev ? dev.barRead(vm, bar, offset, 4) : 0xffff_ffff;
       },
     };
+  }
+
+  /** What the host's PEs look like after an EEH call (the hardware under the guest). */
+  private tracePeStates(): void {
+    const states = this.vfioPciDevices().map((d) => {
+      const s = this.vm.manager.host.pciPeState?.(d.vdev.name);
+      return s ? `${d.vdev.name} PE#${s.pe.toString(16)} state=${s.state}` : undefined;
+    });
+    const text = states.filter((s) => s !== undefined).join(', ');
+    if (text) this.vm.trace('eeh_pe_state', text);
   }
 
   boot(): void {
