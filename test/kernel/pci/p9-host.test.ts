@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeGroupStatus, decodeGroupStatus, VFIO_GROUP_GET_STATUS } from '../../../src/core/vfio-uapi.js';
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { boot } from '../sh.js';
+import './spapr-user.js';
 
 const ETH0 = '0000:01:00.0';
 const ETH1 = '0000:01:00.1';
