@@ -77,7 +77,8 @@ export function buildProgram(build: BuildContext): Command {
   program
     .command('demo')
     .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin")
-    .action(() => run(ctx, rejectRoot(ctx, 'demo') ?? (async (io) => (await import('./commands/demo.js')).demo({}, io))));
+    .option('--arch <arch>', 'the host architecture: s390x (vfio-ap, the default) or ppc64le (vfio-pci with EEH on pseries)')
+    .action((o: { arch?: string }) => run(ctx, rejectRoot(ctx, 'demo') ?? (async (io) => (await import('./commands/demo.js')).demo(o, io))));
   hintEverywhere(program);
   return program;
 }

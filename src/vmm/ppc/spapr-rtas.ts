@@ -181,7 +181,8 @@ export function rtasCall(m: RtasMachine, name: string, args: readonly number[], 
   const h = HANDLERS[name];
   if (!h) return undefined;
   const rets = new Array<number>(Math.max(nret, 1)).fill(0);
+  m.vm.trace('spapr_rtas', `${name}(${args.map((a) => `0x${u32(a).toString(16)}`).join(', ')})`);
   h(m, args, nret, rets);
-  m.vm.trace('spapr_rtas', `${name}(${args.map((a) => `0x${u32(a).toString(16)}`).join(', ')}) = ${rets.map((r) => (r | 0).toString()).join(' ')}`);
+  m.vm.trace('spapr_rtas_ret', `${name} = ${rets.map((r) => (r | 0).toString()).join(' ')}`);
   return rets.slice(0, Math.max(nret, 1));
 }
