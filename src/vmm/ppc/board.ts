@@ -50,9 +50,15 @@ export class SpaprBoard implements Board {
     this.guest = new PseriesGuest(this.machine(), saved);
   }
 
-  /** The PHBs of the machine in creation order (spapr->phbs). */
+  private phbCache: { children: number; phbs: SpaprPhb[] } | undefined;
+
+  /** The PHBs of the machine in creation order (spapr->phbs); they are the system bus's children. */
   phbs(): SpaprPhb[] {
-    return [...walkDevices(this.sysbus)].filter((d): d is SpaprPhb => d instanceof SpaprPhb && d.realized);
+    const children = this.sysbus.children.length;
+    if (this.phbCache?.children !== children || this.phbCache.phbs.some((p) => !p.realized)) {
+      this.phbCache = { children, phbs: [...walkDevices(this.sysbus)].filter((d): d is SpaprPhb => d instanceof SpaprPhb && d.realized) };
+    }
+    return this.phbCache.phbs;
   }
 
   /** The machine as the guest sees it. */
@@ -74,7 +80,7 @@ export class SpaprBoard implements Board {
 
   /** What the host's PEs look like after an EEH call (the hardware under the guest). */
   private tracePeStates(): void {
-    const states = this.vfioPciDevices().map((d) => {
+    const states = this.phbs().flatMap((p) => [...p.functions().values()]).map((d) => {
       const s = this.vm.manager.host.pciPeState?.(d.vdev.name);
       return s ? `${d.vdev.name} PE#${s.pe.toString(16)} state=${s.state}` : undefined;
     });
