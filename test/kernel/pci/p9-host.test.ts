@@ -43,7 +43,9 @@ describe('p9: PCI functions, PEs and IOMMU groups', () => {
     expect(sh.readlink(`${DEV}/${ETH1}/iommu_group`)).toBe('../../../../kernel/iommu_groups/0');
     expect(sh.readlink(`${DEV}/${NVME}/iommu_group`)).toBe('../../../../kernel/iommu_groups/1');
     expect(sh.ls('/sys/kernel/iommu_groups/0/devices')).toEqual([ETH0, ETH1]);
-    expect(sh.cat(`${DEV}/${ETH0}/eeh_pe_config_addr`)).toBe('0x100\n');
+    expect(sh.cat(`${DEV}/${ETH0}/eeh_pe_config_addr`)).toBe('0x1\n');
+    expect(sh.cat(`${DEV}/${ETH0}/eeh_mode`)).toBe('0x200\n');
+    expect(sh.cat(`${DEV}/${ETH0}/eeh_pe_state`)).toBe('0x00000078 0x00000000\n');
     expect(sh.cat(`${DEV}/${ETH0}/driver_override`)).toBe('(null)\n');
     const res = (sh.cat(`${DEV}/${ETH0}/resource`) as string).split('\n');
     expect(res[0]).toBe('0x0000600000000000 0x000060000007ffff 0x000000000014220c');
