@@ -51,7 +51,7 @@ export class PciSubsystem implements HostPart {
     const spec = ppc64leSpec(host.spec);
     this.eehEnabled = spec.eeh;
     const { ctx, vfio } = host;
-    host.vfio.iommuDrivers = [spaprTceIommuDriver(ctx.profile, () => this.eehEnabled, ctx.log)];
+    host.vfio.iommuDrivers = [spaprTceIommuDriver(() => this.eehEnabled, ctx.log)];
     this.bus = new BusType<PciDevice>('pci', ctx, {
       match: (dev, drv) => (drv as PciDriver).matchDevice(ids(dev), dev.driverOverride),
       dmaConfigure: (dev, drv) => {
