@@ -65,6 +65,8 @@ export class SpaprBoard implements Board {
   private machine(): PseriesMachine {
     const vm = this.vm;
     return {
+      // the legacy profile pairs QEMU 3.1 with a guest of its time (Linux 4.x)
+      perDeviceEnable: vm.profile === 'legacy',
       phbs: () => this.phbs().map((p) => ({ index: p.index, buid: p.buid, devfns: [...p.functions().keys()] })),
       rtas: (name, args, nret) => {
         const rets = rtasCall({ vm, phbs: () => this.phbs() }, name, args, nret);

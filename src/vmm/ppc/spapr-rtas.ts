@@ -87,8 +87,13 @@ function setOption(m: RtasMachine, phb: SpaprPhb, addr: number, option: number):
       op = VFIO_EEH_PE_DISABLE;
       break;
     case 1:
-      // since 6.1: any address on a bus that holds a vfio-pci device
-      if (((addr >>> 16) & 0xff) !== 0 || phb.functions().size === 0) return RTAS_OUT_PARAM_ERROR;
+      if (m.vm.profile === 'legacy') {
+        // 3.1: EEH is enabled per device, so the address must be a vfio-pci function's
+        if (!findDev(phb, addr)) return RTAS_OUT_PARAM_ERROR;
+      } else if (((addr >>> 16) & 0xff) !== 0 || phb.functions().size === 0) {
+        // since 6.1: any address on a bus that holds a vfio-pci device
+        return RTAS_OUT_PARAM_ERROR;
+      }
       op = VFIO_EEH_PE_ENABLE;
       break;
     case 2:

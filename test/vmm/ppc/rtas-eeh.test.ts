@@ -107,3 +107,23 @@ describe('vfio_eeh_as_op', () => {
     expect(board.guest.state.eeh['0000:00:00.0']).toEqual({ pe: 1, status: -1 });
   });
 });
+
+describe('ibm,set-eeh-option ENABLE by profile', () => {
+  it('7.2 takes any address on a bus with a vfio-pci function; 3.1 only a vfio-pci function\'s own address', () => {
+    for (const [profile, want] of [['modern', [0]], ['legacy', [-3]]] as const) {
+      const t = bootP9(profile);
+      const vm = t.vms.start([...BASE, '-device', `vfio-pci,host=${ETH0},addr=1.0`]).vm!;
+      const g = spaprBoard(vm).guest;
+      expect(g.rtas('ibm,set-eeh-option', [0x1, HI, LO, 1])).toEqual(want);
+      expect(g.rtas('ibm,set-eeh-option', [0x800, HI, LO, 1])).toEqual([0]);
+    }
+  });
+});
+
+describe('the guest enables EEH as its kernel does', () => {
+  it('a 4.x guest (legacy) enables per device address, so a function off devfn 0 still gets EEH', () => {
+    const t = bootP9('legacy');
+    const vm = t.vms.start([...BASE, '-device', `vfio-pci,host=${ETH0},addr=1.0`]).vm!;
+    expect(spaprBoard(vm).guest.state.eeh['0000:00:01.0']).toEqual({ pe: 1, status: 0 });
+  });
+});
