@@ -60,8 +60,13 @@ export class RegisterFile {
     if (offset < 0 || offset % size !== 0 || offset + size > this.size) throw new KernelError('EINVAL');
   }
 
-  /** Every non-zero register, by offset. */
+  /** Every non-zero register of the region, by offset. */
   entries(): [number, number][] {
+    return this.rawEntries().filter(([o]) => o < this.size);
+  }
+
+  /** Every stored word, including state the hardware keeps beyond the window (an MMD space). */
+  rawEntries(): [number, number][] {
     return [...this.words].sort((a, b) => a[0] - b[0]);
   }
 
@@ -71,7 +76,7 @@ export class RegisterFile {
   }
 
   snapshot(): [number, number][] {
-    return this.entries();
+    return this.rawEntries();
   }
 
   restore(saved: readonly [number, number][]): void {
