@@ -1,0 +1,86 @@
+// The npm package as a user gets it: built from the sources into a private directory, packed
+// with `npm pack`, installed into a fresh project, then imported there (`import 'vfioctl'`)
+// by a plain ES module and type-checked from TypeScript through the `exports` map.
+
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, stdio: 'pipe', encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+
+let work: string;
+let project: string;
+
+/** tsc of the library entry and the CLI into pkg/dist (declarations included), the bundle, bin and package.json. */
+function buildPackage(pkg: string): void {
+  mkdirSync(pkg);
+  writeFileSync(
+    join(pkg, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(REPO, 'tsconfig.json'),
+      compilerOptions: { rootDir: REPO, outDir: join(pkg, 'dist'), noEmit: false, sourceMap: false, declaration: true, typeRoots: [join(REPO, 'node_modules/@types')] },
+      include: [],
+      files: [join(REPO, 'src/api/index.ts'), join(REPO, 'src/cli/main.ts')],
+    }),
+  );
+  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.json')], { stdio: 'pipe' });
+  symlinkSync(join(REPO, 'node_modules'), join(pkg, 'node_modules'));
+  execFileSync(process.execPath, [join(REPO, 'scripts/bundle.mjs'), join(pkg, 'dist')], { stdio: 'pipe' });
+  rmSync(join(pkg, 'node_modules'));
+  rmSync(join(pkg, 'tsconfig.json'));
+  mkdirSync(join(pkg, 'bin'));
+  copyFileSync(join(REPO, 'bin/vfioctl'), join(pkg, 'bin/vfioctl'));
+  mkdirSync(join(pkg, 'scripts'));
+  copyFileSync(join(REPO, 'scripts/bundle.mjs'), join(pkg, 'scripts/bundle.mjs'));
+  copyFileSync(join(REPO, 'package.json'), join(pkg, 'package.json'));
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'vfioctl-pack-'));
+  const pkg = join(work, 'pkg');
+  buildPackage(pkg);
+  // the build above is what `prepare` does; the packed files are the package's own
+  npm(['pack', '--ignore-scripts', '--pack-destination', work], pkg);
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+  project = join(work, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-vfioctl', private: true, type: 'module' }));
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, tarball)], project);
+}, 240_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the packed package, installed into another project", () => {
+  it('imports as `vfioctl` and drives a twin', () => {
+    writeFileSync(
+      join(project, 'use.mjs'),
+      [
+        "import { bootTwin, SyscallFailure } from 'vfioctl';",
+        "const twin = await bootTwin({ preset: 'doc' });",
+        "await twin.write('/sys/bus/ap/apmask', '-5,-6\\n');",
+        "process.stdout.write(twin.readText('/sys/bus/ap/apmask'));",
+        "try { twin.read('/sys/nope'); } catch (e) { process.stdout.write(`${e instanceof SyscallFailure} ${e.errno}\\n`); }",
+      ].join('\n'),
+    );
+    const out = execFileSync(process.execPath, ['use.mjs'], { cwd: project, encoding: 'utf8' });
+    expect(out).toBe(`0xf9${'f'.repeat(62)}\ntrue ENOENT\n`);
+  });
+
+  it('type-checks against the declarations the exports map names', () => {
+    writeFileSync(
+      join(project, 'use.ts'),
+      [
+        "import { bootTwin, type LiveTwin, type TwinEvent } from 'vfioctl';",
+        "const twin: LiveTwin = await bootTwin({ preset: 'doc' });",
+        "twin.on((e: TwinEvent) => { if (e.type === 'log') console.log(e.line); });",
+        'const names: string[] = twin.ls("/sys/bus/ap/devices");',
+        'export { names };',
+      ].join('\n'),
+    );
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use.ts'] }));
+    execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, stdio: 'pipe' });
+  });
+});
