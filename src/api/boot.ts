@@ -2,6 +2,7 @@
 // here, when a twin is booted, never on a command's start path.
 
 import type { HostSpec, PresetName, Profile } from '../kernel/host-spec.js';
+import { loadArch } from '../kernel/arch/index.js';
 import { Host } from '../kernel/host.js';
 import { ApiError } from './errors.js';
 import { LiveTwin } from './live-twin.js';
@@ -36,7 +37,9 @@ export async function resolveSpec(opts: BootOptions): Promise<HostSpec> {
 
 /** Boots a host kernel (the AP bus scans, drivers probe) from a preset or a spec. */
 export async function bootHost(opts: BootOptions = {}): Promise<Host> {
-  return Host.boot(await resolveSpec(opts));
+  const spec = await resolveSpec(opts);
+  await loadArch(spec.arch);
+  return Host.boot(spec);
 }
 
 /** A live twin booted from a preset or a spec. */
