@@ -36,6 +36,16 @@ export interface CommandResult {
   stderr: string;
 }
 
+/** The command line without --state FILE (the state is this server's anyway). */
+function commandWords(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--state') i++;
+    else if (!argv[i]!.startsWith('--state=')) out.push(argv[i]!);
+  }
+  return out;
+}
+
 export class TwinService {
   private tail: Promise<unknown> = Promise.resolve();
   private endServing!: () => void;
@@ -125,7 +135,7 @@ export class TwinService {
         } catch {
           after = undefined;
         }
-        if (after !== undefined && after !== before) this.live.replace(await this.store.loadTwin(), `cli ${argv.join(' ')}`);
+        if (after !== undefined && after !== before) this.live.replace(await this.store.loadTwin(), `cli ${commandWords(req.argv).join(' ')}`);
         return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
       } finally {
         if (stdinDir) rmSync(stdinDir, { recursive: true, force: true });
