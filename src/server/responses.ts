@@ -33,19 +33,27 @@ export function rethrowUnless(c: Context, e: unknown): Response {
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
-/** The errno answers of a syscall route. */
-export const errnoResponses = {
-  403: json(ErrnoError, 'the kernel refused: EPERM or EACCES'),
-  404: json(ErrnoError, 'the kernel refused: ENOENT or ENOTDIR'),
-  409: json(ErrnoError, 'the kernel refused: EBUSY, EADDRINUSE or EEXIST'),
-  422: json(ErrnoError, 'the kernel refused with another errno (EINVAL, ENODEV, ERANGE, …)'),
-};
+const ERRNO_TEXT = {
+  403: 'the kernel refused: EPERM or EACCES',
+  404: 'the kernel refused: ENOENT or ENOTDIR',
+  409: 'the kernel refused: EBUSY, EADDRINUSE or EEXIST',
+  422: 'the kernel refused with another errno (EINVAL, EISDIR, ENODEV, ERANGE, …)',
+} as const;
 
-/** What every route can answer besides its own. */
-export const commonResponses = {
-  400: json(BadRequest, 'a body or parameter is invalid: each issue names the field and the reason'),
-  401: json(Problem, 'a token is required (Authorization: Bearer <token>)'),
-  413: json(Problem, 'the body is over 1 MiB'),
+/** The errno answers a syscall route can give (each one a test can provoke). */
+export function errnoResponses<S extends keyof typeof ERRNO_TEXT>(...statuses: S[]): Record<S, ReturnType<typeof json<typeof ErrnoError>>> {
+  return Object.fromEntries(statuses.map((s) => [s, json(ErrnoError, ERRNO_TEXT[s])])) as Record<S, ReturnType<typeof json<typeof ErrnoError>>>;
+}
+
+const r400 = json(BadRequest, 'a body or parameter is invalid: each issue names the field and the reason');
+const r401 = json(Problem, 'a token is required (Authorization: Bearer <token>)');
+const r413 = json(Problem, 'the body is over 1 MiB');
+
+/** What a route answers besides its own: 401 always, 400 when it takes input, 413 when it takes a body. */
+export const common = {
+  none: { 401: r401 },
+  params: { 400: r400, 401: r401 },
+  body: { 400: r400, 401: r401, 413: r413 },
 };
 
 export const problem422 = { 422: json(Problem, 'the twin refused the request') };

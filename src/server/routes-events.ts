@@ -6,7 +6,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { TwinEvent } from '../api/twin-events.js';
-import { commonResponses } from './responses.js';
+import { common } from './responses.js';
 import type { TwinService } from './twin-service.js';
 
 /** A comment line this often keeps proxies and idle timeouts from closing the stream. */
@@ -23,7 +23,7 @@ const route = createRoute({
       content: { 'text/event-stream': { schema: z.string().openapi({ description: 'event: <type>\\ndata: <JSON>\\nid: <n>' }) } },
       description: 'the stream; it stays open',
     },
-    ...commonResponses,
+    ...common.params,
   },
 });
 

@@ -8,7 +8,7 @@ import { ApiError } from '../api/errors.js';
 import { bootHost } from '../api/boot.js';
 import { Twin, type TwinSnapshot } from '../api/twin.js';
 import { apOf, HostConfigError } from '../kernel/ap/ap-subsystem.js';
-import { commonResponses, json, problem422, rethrowUnless } from './responses.js';
+import { common, json, problem422, rethrowUnless } from './responses.js';
 import { CliBody, CommandResult, ConfigBody, DmesgQuery, DmesgResult, Grid, InitBody, InitResult, Snapshot } from './schemas.js';
 import type { TwinService } from './twin-service.js';
 
@@ -24,14 +24,14 @@ const routes = {
     tags: ['host'],
     summary: 'the kernel log from a cursor on (`next` is the cursor of the next call)',
     request: { query: DmesgQuery },
-    responses: { 200: json(DmesgResult, 'the lines'), ...commonResponses },
+    responses: { 200: json(DmesgResult, 'the lines'), ...common.params },
   }),
   getSnapshot: createRoute({
     method: 'get',
     path: '/api/v1/snapshot',
     tags: ['host'],
     summary: 'the whole twin as JSON',
-    responses: { 200: json(Snapshot, 'the snapshot'), ...commonResponses },
+    responses: { 200: json(Snapshot, 'the snapshot'), ...common.none },
   }),
   putSnapshot: createRoute({
     method: 'put',
@@ -39,7 +39,7 @@ const routes = {
     tags: ['host'],
     summary: 'replace the whole twin by a snapshot (reset between test cases)',
     request: body(Snapshot),
-    responses: { 204: { description: 'restored and saved' }, ...commonResponses, ...problem422 },
+    responses: { 204: { description: 'restored and saved' }, ...common.body, ...problem422 },
   }),
   init: createRoute({
     method: 'post',
@@ -47,7 +47,7 @@ const routes = {
     tags: ['host'],
     summary: 'boot a fresh twin from a preset or a HostSpec, replacing the served one',
     request: body(InitBody),
-    responses: { 200: json(InitResult, 'booted and saved'), ...commonResponses, ...problem422 },
+    responses: { 200: json(InitResult, 'booted and saved'), ...common.body, ...problem422 },
   }),
   config: createRoute({
     method: 'post',
@@ -55,14 +55,14 @@ const routes = {
     tags: ['host'],
     summary: "the LPAR's AP configuration changes (an adapter, domain or control domain comes or goes), then the AP bus rescans",
     request: body(ConfigBody),
-    responses: { 204: { description: 'changed and saved' }, ...commonResponses, ...problem422 },
+    responses: { 204: { description: 'changed and saved' }, ...common.body, ...problem422 },
   }),
   grid: createRoute({
     method: 'get',
     path: '/api/v1/grid',
     tags: ['host'],
     summary: 'the adapter x domain matrix with the owner of every queue, the control domains and the mdevs',
-    responses: { 200: json(Grid, 'the matrix'), ...commonResponses, ...problem422 },
+    responses: { 200: json(Grid, 'the matrix'), ...common.none, ...problem422 },
   }),
   cli: createRoute({
     method: 'post',
@@ -70,7 +70,7 @@ const routes = {
     tags: ['cli'],
     summary: 'run a vfioctl command line on the served twin (what the CLI prints, and its exit code)',
     request: body(CliBody),
-    responses: { 200: json(CommandResult, 'the command ran (see exitCode)'), ...commonResponses },
+    responses: { 200: json(CommandResult, 'the command ran (see exitCode)'), ...common.body },
   }),
 };
 

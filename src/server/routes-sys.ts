@@ -1,18 +1,18 @@
 // /api/v1/sys/*: the twin's sysfs as cat, echo, ls, readlink, realpath and stat see it.
 
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import { commonResponses, errnoResponses, json, rethrowUnless } from './responses.js';
+import { common, errnoResponses, json, rethrowUnless } from './responses.js';
 import { LinkResult, LsResult, PathQuery, ReadResult, RealpathResult, StatResult, WriteBody, WriteResult } from './schemas.js';
 import type { TwinService } from './twin-service.js';
 
-const get = <T extends z.ZodType>(name: string, summary: string, schema: T) =>
+const get = <T extends z.ZodType, S extends 403 | 404 | 409 | 422>(name: string, summary: string, schema: T, errnos: S[]) =>
   createRoute({
     method: 'get',
     path: `/api/v1/sys/${name}`,
     tags: ['sysfs'],
     summary,
     request: { query: PathQuery },
-    responses: { 200: json(schema, 'the answer'), ...errnoResponses, ...commonResponses },
+    responses: { 200: json(schema, 'the answer'), ...errnoResponses(...errnos), ...common.params },
   });
 
 const write = createRoute({
@@ -21,11 +21,11 @@ const write = createRoute({
   tags: ['sysfs'],
   summary: 'one write(2) of value (plus a newline, as echo does) or of raw bytes',
   request: { body: { content: { 'application/json': { schema: WriteBody } }, required: true } },
-  responses: { 200: json(WriteResult, 'the count the file accepted, and the kernel log lines the write produced'), ...errnoResponses, ...commonResponses },
+  responses: { 200: json(WriteResult, 'the count the file accepted, and the kernel log lines the write produced'), ...errnoResponses(403, 404, 409, 422), ...common.body },
 });
 
 export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
-  app.openapi(get('read', "a file's bytes (cat)", ReadResult), async (c) => {
+  app.openapi(get('read', "a file's bytes (cat)", ReadResult, [403, 404, 422]), async (c) => {
     const { path } = c.req.valid('query');
     try {
       const bytes = Buffer.from(await svc.read((t) => t.read(path)));
@@ -48,7 +48,7 @@ export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
       return rethrowUnless(c, e) as never;
     }
   });
-  app.openapi(get('ls', 'a directory, one name per entry, sorted (ls)', LsResult), async (c) => {
+  app.openapi(get('ls', 'a directory, one name per entry, sorted (ls)', LsResult, [404]), async (c) => {
     const { path } = c.req.valid('query');
     try {
       return c.json({ path, names: await svc.read((t) => t.ls(path)) }, 200);
@@ -56,7 +56,7 @@ export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
       return rethrowUnless(c, e) as never;
     }
   });
-  app.openapi(get('readlink', "a symlink's target", LinkResult), async (c) => {
+  app.openapi(get('readlink', "a symlink's target", LinkResult, [404, 422]), async (c) => {
     const { path } = c.req.valid('query');
     try {
       return c.json({ path, target: await svc.read((t) => t.readlink(path)) }, 200);
@@ -64,7 +64,7 @@ export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
       return rethrowUnless(c, e) as never;
     }
   });
-  app.openapi(get('realpath', 'the path with every symlink resolved', RealpathResult), async (c) => {
+  app.openapi(get('realpath', 'the path with every symlink resolved', RealpathResult, [404]), async (c) => {
     const { path } = c.req.valid('query');
     try {
       return c.json({ path, realpath: await svc.read((t) => t.realpath(path)) }, 200);
@@ -72,7 +72,7 @@ export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
       return rethrowUnless(c, e) as never;
     }
   });
-  app.openapi(get('stat', 'lstat(2): kind, mode, size', StatResult), async (c) => {
+  app.openapi(get('stat', 'lstat(2): kind, mode, size', StatResult, [404]), async (c) => {
     const { path } = c.req.valid('query');
     try {
       return c.json({ path, ...(await svc.read((t) => t.stat(path))) }, 200);

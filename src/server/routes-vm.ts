@@ -8,7 +8,7 @@ import { lszcrypt } from '../guest/lszcrypt.js';
 import { s390Board } from '../vmm/s390/board.js';
 import { formatTrace } from '../vmm/trace.js';
 import type { Vm } from '../vmm/vm.js';
-import { commonResponses, json } from './responses.js';
+import { common, json } from './responses.js';
 import { CommandResult, MaskBody, MdevBody, MdevVerbParam, MonitorBody, QemuBody, QemuResult, TraceQuery, TraceResult, VmParam, VmRow } from './schemas.js';
 import type { TwinService } from './twin-service.js';
 
@@ -23,29 +23,29 @@ const routes = {
     tags: ['vm'],
     summary: 'qemu-system-* ARGV…: the VM keeps running, or QEMU prints its exact error',
     request: body(QemuBody),
-    responses: { 200: json(QemuResult, 'QEMU started: vm is its id'), 422: json(QemuResult, "QEMU refused: its exact stderr and exit code"), ...commonResponses },
+    responses: { 200: json(QemuResult, 'QEMU started: vm is its id'), 422: json(QemuResult, "QEMU refused: its exact stderr and exit code"), ...common.body },
   }),
-  list: createRoute({ method: 'get', path: '/api/v1/vms', tags: ['vm'], summary: 'the running VMs', responses: { 200: json(VmRow.array(), 'the VMs'), ...commonResponses } }),
+  list: createRoute({ method: 'get', path: '/api/v1/vms', tags: ['vm'], summary: 'the running VMs', responses: { 200: json(VmRow.array(), 'the VMs'), ...common.none } }),
   monitor: createRoute({
     method: 'post',
     path: '/api/v1/vms/{id}/monitor',
     tags: ['vm'],
     summary: 'one HMP command',
     request: { params: VmParam, ...body(MonitorBody) },
-    responses: { 200: json(CommandResult, "the monitor's output"), 404: noVm, 422: failed, ...commonResponses },
+    responses: { 200: json(CommandResult, "the monitor's output"), 404: noVm, 422: failed, ...common.body },
   }),
-  stop: createRoute({ method: 'post', path: '/api/v1/vms/{id}/stop', tags: ['vm'], summary: 'the QEMU process exits (the kernel closes its files)', request: { params: VmParam }, responses: { 200: json(CommandResult, 'stopped'), 404: noVm, ...commonResponses } }),
-  reset: createRoute({ method: 'post', path: '/api/v1/vms/{id}/reset', tags: ['vm'], summary: "QEMU's system_reset", request: { params: VmParam }, responses: { 200: json(CommandResult, 'reset'), 404: noVm, ...commonResponses } }),
-  lszcrypt: createRoute({ method: 'get', path: '/api/v1/guests/{id}/lszcrypt', tags: ['guest'], summary: 'lszcrypt -V run inside the guest', request: { params: VmParam }, responses: { 200: json(CommandResult, "lszcrypt's output"), 404: noVm, 422: failed, ...commonResponses } }),
-  crycb: createRoute({ method: 'get', path: '/api/v1/guests/{id}/crycb', tags: ['guest'], summary: "the guest's CRYCB masks", request: { params: VmParam }, responses: { 200: json(CommandResult, 'format, APM, AQM, ADM'), 404: noVm, ...commonResponses } }),
-  trace: createRoute({ method: 'get', path: '/api/v1/trace', tags: ['vm'], summary: 'the realize-flow trace of every VM (or one)', request: { query: TraceQuery }, responses: { 200: json(TraceResult, 'the trace'), ...commonResponses } }),
+  stop: createRoute({ method: 'post', path: '/api/v1/vms/{id}/stop', tags: ['vm'], summary: 'the QEMU process exits (the kernel closes its files)', request: { params: VmParam }, responses: { 200: json(CommandResult, 'stopped'), 404: noVm, ...common.params } }),
+  reset: createRoute({ method: 'post', path: '/api/v1/vms/{id}/reset', tags: ['vm'], summary: "QEMU's system_reset", request: { params: VmParam }, responses: { 200: json(CommandResult, 'reset'), 404: noVm, ...common.params } }),
+  lszcrypt: createRoute({ method: 'get', path: '/api/v1/guests/{id}/lszcrypt', tags: ['guest'], summary: 'lszcrypt -V run inside the guest', request: { params: VmParam }, responses: { 200: json(CommandResult, "lszcrypt's output"), 404: noVm, 422: failed, ...common.params } }),
+  crycb: createRoute({ method: 'get', path: '/api/v1/guests/{id}/crycb', tags: ['guest'], summary: "the guest's CRYCB masks", request: { params: VmParam }, responses: { 200: json(CommandResult, 'format, APM, AQM, ADM'), 404: noVm, ...common.params } }),
+  trace: createRoute({ method: 'get', path: '/api/v1/trace', tags: ['vm'], summary: 'the realize-flow trace of every VM (or one)', request: { query: TraceQuery }, responses: { 200: json(TraceResult, 'the trace'), ...common.params } }),
   mdev: createRoute({
     method: 'post',
     path: '/api/v1/mdev/{verb}',
     tags: ['manage'],
     summary: "mdevctl's verbs (types, list, define, undefine, modify, start, stop, start-parent-mdevs) and check, with ap-check's rules",
     request: { params: MdevVerbParam, ...body(MdevBody) },
-    responses: { 200: json(CommandResult, "mdevctl's output"), 422: failed, ...commonResponses },
+    responses: { 200: json(CommandResult, "mdevctl's output"), 422: failed, ...common.body },
   }),
   mask: createRoute({
     method: 'post',
@@ -53,7 +53,7 @@ const routes = {
     tags: ['manage'],
     summary: "chzdev's AP masks (apmask/aqmask with +/- syntax); with neither, lszdev's table",
     request: body(MaskBody),
-    responses: { 200: json(CommandResult, 'done'), 422: failed, ...commonResponses },
+    responses: { 200: json(CommandResult, 'done'), 422: failed, ...common.body },
   }),
 };
 
