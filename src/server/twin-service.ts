@@ -48,6 +48,9 @@ function commandWords(argv: readonly string[]): string[] {
 
 export class TwinService {
   private tail: Promise<unknown> = Promise.resolve();
+  private saving: Promise<void> | undefined;
+  /** The generation the state file holds (it was loaded from the file). */
+  private savedGeneration = 0;
   private endServing!: () => void;
   /** Settles when the server stops (open event streams end). */
   readonly closing = new Promise<void>((resolve) => (this.endServing = resolve));
@@ -62,10 +65,11 @@ export class TwinService {
     return new TwinService(new LiveTwin(await store.loadTwin()), store, runCli);
   }
 
-  /** Ends the event streams; requests already queued still finish. */
-  close(): Promise<void> {
+  /** Ends the event streams; requests already queued still finish and are saved. */
+  async close(): Promise<void> {
     this.endServing();
-    return this.serial(() => undefined);
+    await this.serial(() => undefined);
+    await this.flush();
   }
 
   /** Runs fn after every request queued before it (reads too: they see a whole change). */
@@ -75,32 +79,54 @@ export class TwinService {
     return run;
   }
 
-  /** A change: runs fn, then saves the twin before answering, also when fn failed (the log may have grown). */
-  mutate<T>(fn: (live: LiveTwin) => Promise<T> | T): Promise<T> {
-    return this.serial(async () => {
-      const generation = this.live.generation;
+  /**
+   * A change: runs fn in turn, then answers once a save that includes it is in the state
+   * file, also when fn failed (the log may have grown). Saves are group commits: changes
+   * made while one save runs are saved together by the next.
+   */
+  async mutate<T>(fn: (live: LiveTwin) => Promise<T> | T): Promise<T> {
+    let after = -1;
+    const run = this.serial(async () => {
+      const before = this.live.generation;
       try {
         return await fn(this.live);
       } finally {
-        if (this.live.generation !== generation) await this.save();
+        if (this.live.generation !== before) after = this.live.generation;
       }
     });
+    try {
+      return await run;
+    } finally {
+      if (after >= 0) await this.persisted(after);
+    }
   }
 
   read<T>(fn: (live: LiveTwin) => Promise<T> | T): Promise<T> {
     return this.serial(() => fn(this.live));
   }
 
-  async save(): Promise<void> {
+  /** Waits until the state file holds generation `g` (or a later one). */
+  private async persisted(g: number): Promise<void> {
+    while (this.savedGeneration < g) {
+      this.saving ??= this.saveNow().finally(() => (this.saving = undefined));
+      await this.saving;
+    }
+  }
+
+  private async saveNow(): Promise<void> {
+    const g = this.live.generation;
     await this.store.replace(this.live.whole);
+    this.savedGeneration = Math.max(this.savedGeneration, g);
+  }
+
+  /** Waits for every change made so far to be saved. */
+  flush(): Promise<void> {
+    return this.persisted(this.live.generation);
   }
 
   /** Replaces the twin (host init, snapshot PUT) and saves it. */
   replaceTwin(twin: Twin, cause: string): Promise<void> {
-    return this.serial(async () => {
-      this.live.replace(twin, cause);
-      await this.save();
-    });
+    return this.mutate((live) => live.replace(twin, cause));
   }
 
   /** A vfioctl command line, run here on the saved twin; the twin reloads if the file changed. */
@@ -120,6 +146,8 @@ export class TwinService {
         argv = redirectStdin(argv, file);
       }
       const cwd = process.cwd();
+      // the command works on the file: every change made here must be in it first
+      await this.flush();
       try {
         const before = readFileSync(this.store.path, 'utf8');
         let exitCode: number;
@@ -135,7 +163,11 @@ export class TwinService {
         } catch {
           after = undefined;
         }
-        if (after !== undefined && after !== before) this.live.replace(await this.store.loadTwin(), `cli ${commandWords(req.argv).join(' ')}`);
+        if (after !== undefined && after !== before) {
+          this.live.replace(await this.store.loadTwin(), `cli ${commandWords(req.argv).join(' ')}`);
+          // the file already holds this generation: the command saved it
+          this.savedGeneration = this.live.generation;
+        }
         return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
       } finally {
         if (stdinDir) rmSync(stdinDir, { recursive: true, force: true });
