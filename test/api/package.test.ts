@@ -3,39 +3,23 @@
 // by a plain ES module and type-checked from TypeScript through the `exports` map.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateBuild, REPO } from '../private-build.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, stdio: 'pipe', encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
 
 let work: string;
 let project: string;
 
-/** tsc of the library entry and the CLI into pkg/dist (declarations included), the bundle, bin and package.json. */
+/** The package as `prepare` builds it (library entry with declarations, the CLI bundle), with its packed files. */
 function buildPackage(pkg: string): void {
-  mkdirSync(pkg);
-  writeFileSync(
-    join(pkg, 'tsconfig.json'),
-    JSON.stringify({
-      extends: join(REPO, 'tsconfig.json'),
-      compilerOptions: { rootDir: REPO, outDir: join(pkg, 'dist'), noEmit: false, sourceMap: false, declaration: true, typeRoots: [join(REPO, 'node_modules/@types')] },
-      include: [],
-      files: [join(REPO, 'src/api/index.ts'), join(REPO, 'src/cli/main.ts')],
-    }),
-  );
-  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.json')], { stdio: 'pipe' });
-  symlinkSync(join(REPO, 'node_modules'), join(pkg, 'node_modules'));
-  execFileSync(process.execPath, [join(REPO, 'scripts/bundle.mjs'), join(pkg, 'dist')], { stdio: 'pipe' });
+  privateBuild(pkg, { entries: ['src/api/index.ts', 'src/cli/main.ts'], declaration: true });
   rmSync(join(pkg, 'node_modules'));
-  rmSync(join(pkg, 'tsconfig.json'));
-  mkdirSync(join(pkg, 'bin'));
-  copyFileSync(join(REPO, 'bin/vfioctl'), join(pkg, 'bin/vfioctl'));
   mkdirSync(join(pkg, 'scripts'));
   copyFileSync(join(REPO, 'scripts/bundle.mjs'), join(pkg, 'scripts/bundle.mjs'));
-  copyFileSync(join(REPO, 'package.json'), join(pkg, 'package.json'));
 }
 
 beforeAll(() => {
