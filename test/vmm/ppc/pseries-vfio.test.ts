@@ -92,7 +92,7 @@ describe('a failed start leaves the twin as it was', () => {
     const start = (...devices: string[]) => t.vms.start([...BASE, ...devices.flatMap((d) => ['-device', d])]).stderr;
     expect(start(`vfio-pci,host=${ETH0}`, `vfio-pci,host=${ETH0}`)).toBe(`qemu-system-ppc64: -device vfio-pci,host=${ETH0}: vfio ${ETH0}: device is already attached\n`);
     expect(start(`vfio-pci,host=${ETH0},addr=3`, `vfio-pci,host=${NVME},addr=3`)).toBe(
-      `qemu-system-ppc64: -device vfio-pci,host=${NVME},addr=3: PCI: slot 0 function 3 not available for vfio-pci, in use by vfio-pci,id=""\n`,
+      `qemu-system-ppc64: -device vfio-pci,host=${NVME},addr=3: PCI: slot 3 function 0 not available for vfio-pci, in use by vfio-pci,id=""\n`,
     );
     expect(start('spapr-pci-host-bridge,index=1', `vfio-pci,host=${ETH0}`, 'vfio-pci,host=0000:01:00.1,bus=pci.1')).toBe(
       'qemu-system-ppc64: -device vfio-pci,host=0000:01:00.1,bus=pci.1: vfio 0000:01:00.1: group 0 used in multiple address spaces\n',
