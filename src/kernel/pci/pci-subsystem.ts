@@ -10,7 +10,7 @@ import { EehPe, type EehPeSnapshot } from '../eeh/eeh-pe.js';
 import type { HostPart, HostServices } from '../host-part.js';
 import { ppc64leSpec } from '../host-spec-types.js';
 import { phb4TableGroup } from '../vfio/spapr-table-group.js';
-import { spaprTceIommuDriver } from '../vfio/vfio-iommu-spapr-tce.js';
+import { spaprTceIommuDriver } from '../vfio/vfio-iommu-spapr-driver.js';
 import { vfioPciDriver } from '../vfio-pci/vfio-pci.js';
 import { PciDevice, hex } from './pci-device.js';
 import { PciDriver, anyId } from './pci-driver.js';

@@ -40,10 +40,9 @@ import {
 } from '../../core/vfio-uapi.js';
 import type { EehPe } from '../eeh/eeh-pe.js';
 import { vfioEehPeOp } from '../eeh/vfio-eeh-pe-op.js';
-import type { KernelLog } from '../printk.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import { IOMMU_TABLE_GROUP_MAX_TABLES, TCE64_BUS_OFFSET, type SpaprTableGroup } from './spapr-table-group.js';
-import type { VfioIommuBackend, VfioIommuDriver } from './vfio-iommu-driver.js';
+import type { VfioIommuBackend } from './vfio-iommu-driver.js';
 import type { VfioGroup } from './vfio-group.js';
 import { structArg } from './vfio-iommu-type1.js';
 
@@ -100,8 +99,11 @@ export class VfioIommuSpaprTce implements VfioIommuBackend {
     return this.v2 ? VFIO_SPAPR_TCE_v2_IOMMU : VFIO_SPAPR_TCE_IOMMU;
   }
 
+  /** models tce_iommu_ioctl(container, VFIO_CHECK_EXTENSION): both sPAPR types, and EEH while the platform has it. */
   checkExtension(ext: number): number {
-    return spaprCheckExtension(ext, this.eehEnabled);
+    if (ext === VFIO_SPAPR_TCE_IOMMU || ext === VFIO_SPAPR_TCE_v2_IOMMU) return 1;
+    if (ext === VFIO_EEH) return this.eehEnabled() ? 1 : 0;
+    return 0;
   }
 
   private firstTableGroup(errno: 'ENXIO' | 'ENODEV'): SpaprTableGroup {
@@ -382,32 +384,3 @@ export class VfioIommuSpaprTce implements VfioIommuBackend {
     for (const r of s.prereg) this.prereg.push({ vaddr: BigInt(r.vaddr), size: BigInt(r.size) });
   }
 }
-
-/** models tce_iommu_ioctl(NULL, VFIO_CHECK_EXTENSION): both sPAPR types, and EEH while the platform has it. */
-export function spaprCheckExtension(ext: number, eehEnabled: () => boolean): number {
-  if (ext === VFIO_SPAPR_TCE_IOMMU || ext === VFIO_SPAPR_TCE_v2_IOMMU) return 1;
-  if (ext === VFIO_EEH) return eehEnabled() ? 1 : 0;
-  return 0;
-}
-
-/** The iommu-vfio-powerpc driver of a POWER host. */
-export function spaprTceIommuDriver(eehEnabled: () => boolean, log: KernelLog): VfioIommuDriver {
-  return {
-    name: 'iommu-vfio-powerpc',
-    checkExtension: (ext) => spaprCheckExtension(ext, eehEnabled),
-    open(type) {
-      if (type !== VFIO_SPAPR_TCE_IOMMU && type !== VFIO_SPAPR_TCE_v2_IOMMU) {
-        log.printk('tce_vfio: Wrong IOMMU type');
-        throw new KernelError('EINVAL');
-      }
-      return new VfioIommuSpaprTce(type === VFIO_SPAPR_TCE_v2_IOMMU, eehEnabled);
-    },
-    restore(saved, group) {
-      const s = saved as SpaprTceSnapshot;
-      const b = new VfioIommuSpaprTce(s.v2, eehEnabled);
-      b.restoreFrom(s, group);
-      return b;
-    },
-  };
-}
-
