@@ -8,7 +8,6 @@ import { encodeGroupStatus, decodeGroupStatus, VFIO_GROUP_GET_STATUS } from '../
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { parseHostSpec } from '../../../src/kernel/host-spec.js';
 import { boot } from '../sh.js';
-import './spapr-user.js';
 
 const ETH0 = '0000:01:00.0';
 const ETH1 = '0000:01:00.1';
