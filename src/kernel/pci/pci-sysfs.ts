@@ -45,6 +45,12 @@ function configText(d: PciDevice): string {
 }
 
 /** The PCI bus's sysfs ops; attach is driver_attach (new_id probes the unbound devices it now matches). */
+/** models pci_write_config from offset 0 (a write(2) on a freshly opened file): byte by byte, up to cfg_size. */
+function configWrite(d: PciDevice, buf: string): void {
+  const n = Math.min(buf.length, d.config.length);
+  for (let i = 0; i < n; i++) d.cfgWrite(i, 1, buf.charCodeAt(i) & 0xff);
+}
+
 export function pciSysfsOps(attach: (drv: PciDriver) => void): BusSysfsOps<PciDevice> {
   return {
   ueventEnv: (d) =>
@@ -57,7 +63,7 @@ export function pciSysfsOps(attach: (drv: PciDriver) => void): BusSysfsOps<PciDe
       ['subsystem_device', Attr.value(`0x${hex(d.spec.subsystemDevice, 4)}\n`)],
       ['class', Attr.value(`0x${hex(d.classCode, 6)}\n`)],
       ['revision', Attr.value(`0x${hex(d.spec.revision, 2)}\n`)],
-      ['config', new Attr(0o644, () => configText(d))],
+      ['config', Attr.rw(() => configText(d), (buf) => configWrite(d, buf))],
       ['resource', Attr.ro(() => resourceText(d))],
       ['modalias', Attr.value(`${pciModalias(d)}\n`)],
       ['driver_override', driverOverrideAttr(d)],
