@@ -107,9 +107,10 @@ describe('GET_INFO', () => {
   });
 });
 
-describe('v2: pre-registered memory and dynamic windows', () => {
+for (const profile of ['modern', 'legacy'] as const) {
+describe(`v2 (${profile}): pre-registered memory and dynamic windows`, () => {
   it('MAP needs registered memory (EPERM before any, EINVAL outside it); the default window appears on first use', () => {
-    const sh = p9Vfio();
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_MAP_DMA, map(0n, RAM, 0x1000n))).toBe('EPERM');
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, encodeRegisterMemory(RAM + 0x1000n, GiB))).toBe('EINVAL');
@@ -130,7 +131,7 @@ describe('v2: pre-registered memory and dynamic windows', () => {
   });
 
   it("QEMU's sequence: remove the pending default window, then create its own (slot 0 at 0, slot 1 at 1<<59, then ENOSPC)", () => {
-    const sh = p9Vfio();
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_TCE_REMOVE, encodeTceRemove(0n))).toBe(0);
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, encodeRegisterMemory(RAM, GiB))).toBe(0);
@@ -154,7 +155,7 @@ describe('v2: pre-registered memory and dynamic windows', () => {
   });
 
   it('the container belongs to the first process that used it (EPERM for another)', () => {
-    const sh = p9Vfio();
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, encodeRegisterMemory(RAM, GiB))).toBe(0);
     // the container fd passed to another process (SCM_RIGHTS)
@@ -163,10 +164,12 @@ describe('v2: pre-registered memory and dynamic windows', () => {
     expect(errnoOf(() => other.ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, encodeSpaprTceInfo()))).toBe('EPERM');
   });
 });
+}
 
-describe('v1 (legacy): ENABLE and the default window', () => {
+for (const profile of ['modern', 'legacy'] as const) {
+describe(`v1 (${profile}): ENABLE and the default window`, () => {
   it('MAP is EPERM until ENABLE; ENABLE twice is EBUSY; registration and windows are ENOTTY', () => {
-    const sh = p9Vfio('legacy');
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_MAP_DMA, map(0n, RAM, 0x1000n))).toBe('EPERM');
     expect(ioctl(sh, c, VFIO_IOMMU_ENABLE)).toBe(0);
@@ -178,6 +181,7 @@ describe('v1 (legacy): ENABLE and the default window', () => {
     expect(ioctl(sh, c, VFIO_IOMMU_UNMAP_DMA, encodeDmaUnmap({ iova: 0n, size: 0x1000n }))).toBe('EPERM');
   });
 });
+}
 
 describe('groups and PEs', () => {
   it('a function returned to its host driver makes the group non-viable again', () => {
