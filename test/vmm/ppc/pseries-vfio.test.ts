@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { pciOf } from '../../../src/kernel/pci/pci-subsystem.js';
+import { writeText } from '../../../src/kernel/syscall-surface.js';
 import { spaprBoard } from '../../../src/vmm/ppc/board.js';
 import { BASE, ETH0, NVME, bootP9, reload } from './helpers.js';
 
@@ -97,5 +98,23 @@ describe('a failed start leaves the twin as it was', () => {
     expect(start('spapr-pci-host-bridge,index=1', `vfio-pci,host=${ETH0}`, 'vfio-pci,host=0000:01:00.1,bus=pci.1')).toBe(
       'qemu-system-ppc64: -device vfio-pci,host=0000:01:00.1,bus=pci.1: vfio 0000:01:00.1: group 0 used in multiple address spaces\n',
     );
+  });
+});
+
+describe('the host takes a function back', () => {
+  it('unbinding vfio-pci while QEMU holds the device fails with EBUSY and the kernel\'s line; after the VM stops it works', () => {
+    const t = bootP9();
+    const vm = t.vms.start([...BASE, '-device', `vfio-pci,host=${ETH0}`]).vm!;
+    let code = '';
+    try {
+      writeText(t.sh, '/sys/bus/pci/drivers/vfio-pci/unbind', ETH0);
+    } catch (e) {
+      code = (e as { code: string }).code;
+    }
+    expect(code).toBe('EBUSY');
+    expect(t.host.log.format()).toMatch(new RegExp(`vfio-pci ${ETH0}: Device is currently in use, task "\\S+" \\(\\d+\\) blocked until device is released\\n$`));
+    vm.exit();
+    writeText(t.sh, '/sys/bus/pci/drivers/vfio-pci/unbind', ETH0);
+    expect(pciOf(t.host).pes[0]!.passDevCnt).toBe(0);
   });
 });
