@@ -5,7 +5,7 @@
 
 export interface KernelTraceEvent {
   seq: number;
-  subsystem: 'vfio' | 'kvm';
+  subsystem: 'vfio' | 'kvm' | 'platform';
   event: string;
   /** The VM id for kvm events, the group id for vfio events. */
   id: number;
@@ -16,10 +16,15 @@ export class KernelTrace {
   readonly events: KernelTraceEvent[] = [];
   private nextSeq = 1;
 
+  /** Who else sees each event as it happens (the VMM's trace, while a command drives the hardware). */
+  observer: ((e: KernelTraceEvent) => void) | undefined;
+
   constructor(readonly limit = 4096) {}
 
   record(subsystem: KernelTraceEvent['subsystem'], event: string, id: number, detail = ''): void {
-    this.events.push({ seq: this.nextSeq++, subsystem, event, id, detail });
+    const e = { seq: this.nextSeq++, subsystem, event, id, detail };
+    this.events.push(e);
+    this.observer?.(e);
     if (this.events.length > this.limit) this.events.splice(0, this.events.length - this.limit);
   }
 
