@@ -76,8 +76,9 @@ export function buildProgram(build: BuildContext): Command {
   registerFuseCommands(program, ctx);
   program
     .command('demo')
-    .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin")
-    .action(() => run(ctx, rejectRoot(ctx, 'demo') ?? (async (io) => (await import('./commands/demo.js')).demo({}, io))));
+    .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin (--arch aarch64|arm: platform passthrough)")
+    .option('--arch <arch>', 's390x (vfio-ap, the default), aarch64 (seattle, vfio-amd-xgbe) or arm (midway, vfio-calxeda-xgmac)')
+    .action((o: { arch?: string }) => run(ctx, rejectRoot(ctx, 'demo') ?? (async (io) => (await import('./commands/demo.js')).demo({ arch: o.arch }, io))));
   hintEverywhere(program);
   return program;
 }
