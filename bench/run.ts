@@ -1,4 +1,5 @@
-// `npm run bench`: every figure printed with its ratio against a baseline measured in this run.
+// `npm run bench [-- GROUP…]`: every figure printed with its ratio against a baseline measured
+// in this run. With group names (startup, twin, vmm, mdevctl, fuse, crypto) only those run.
 
 import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.bench.js';
 import { benchCrypto } from './crypto.bench.js';
@@ -7,19 +8,29 @@ import { benchMdevctl } from './mdevctl.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchHotplug, benchStartStopLeak, benchVmStart } from './vmm.bench.js';
 
-console.log('# CLI start-up (issue 12)');
-benchStartup();
-console.log('# host twin (issue 2)');
-benchBoot();
-benchAssignDomain();
-benchPathResolution();
-console.log('# VFIO, KVM and the QEMU model (issue 3)');
-benchVmStart();
-benchHotplug();
-benchStartStopLeak();
-console.log('# management (issue 4)');
-benchMdevctl();
-console.log('# FUSE mount (issue 5)');
-await benchFuse();
-console.log('# AP queues that compute (issue 13)');
-benchCrypto();
+interface Group {
+  name: string;
+  title: string;
+  run(): void | Promise<void>;
+}
+
+const GROUPS: Group[] = [
+  { name: 'startup', title: 'CLI start-up (issue 12)', run: benchStartup },
+  { name: 'twin', title: 'host twin (issue 2)', run: () => { benchBoot(); benchAssignDomain(); benchPathResolution(); } },
+  { name: 'vmm', title: 'VFIO, KVM and the QEMU model (issue 3)', run: () => { benchVmStart(); benchHotplug(); benchStartStopLeak(); } },
+  { name: 'mdevctl', title: 'management (issue 4)', run: benchMdevctl },
+  { name: 'fuse', title: 'FUSE mount (issue 5)', run: benchFuse },
+  { name: 'crypto', title: 'AP queues that compute (issue 13)', run: benchCrypto },
+];
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w));
+if (unknown.length > 0) {
+  console.error(`bench: unknown group ${unknown.join(', ')} (groups: ${GROUPS.map((g) => g.name).join(', ')})`);
+  process.exit(2);
+}
+for (const g of GROUPS) {
+  if (wanted.length > 0 && !wanted.includes(g.name)) continue;
+  console.log(`# ${g.title}`);
+  await g.run();
+}

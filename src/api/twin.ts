@@ -6,6 +6,7 @@
 // handlers must be armed before any command can signal them); otherwise the VMs' section
 // is kept as stored and rebuilt on the first vmManager() call. A read never signals.
 
+import { loadArch } from '../kernel/arch/index.js';
 import { Host, type HostOptions, type HostSnapshot } from '../kernel/host.js';
 import type { VmManager } from '../vmm/vm-manager.js';
 import type { VmsSnapshot } from '../vmm/vm-snapshot.js';
@@ -36,6 +37,8 @@ export class Twin {
   }
 
   static async restore(snap: TwinSnapshot, opts: TwinRestoreOptions = {}): Promise<Twin> {
+    // a version-1 snapshot has no arch: it is an s390x host's
+    await loadArch((snap.spec as Partial<HostSnapshot['spec']> | undefined)?.arch ?? 's390x');
     const host = Host.restore(snap, opts);
     const sections: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(snap)) if (!HOST_KEYS.has(key)) sections[key] = value;
@@ -47,7 +50,8 @@ export class Twin {
   /** The running VMs (QEMU processes), rebuilding the VMM on first use. */
   async vmManager(): Promise<VmManager> {
     if (!this.vms) {
-      const { restoreVms } = await import('./vm-host.js');
+      const { loadTarget, restoreVms } = await import('./vm-host.js');
+      await loadTarget(this.host.spec.arch);
       this.vms ??= restoreVms(this.host, this.storedVms);
       this.storedVms = undefined;
     }

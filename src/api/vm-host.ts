@@ -77,6 +77,8 @@ export function hostVmAdapter(host: Host): VmHost {
   };
 }
 
+export { loadTarget } from '../vmm/targets.js';
+
 /** The VMs' part of the state file. */
 export function snapshotVms(vms: VmManager): VmsSnapshot {
   return vms.snapshot();
@@ -85,7 +87,8 @@ export function snapshotVms(vms: VmManager): VmsSnapshot {
 /**
  * Rebuilds the VMs over a host restored from the same state file. Call it right after
  * Host.restore, before any command touches the kernel: the request and config-change
- * handlers must be armed when a host operation signals them.
+ * handlers must be armed when a host operation signals them. The host's QEMU model must be
+ * loaded (loadTarget).
  */
 export function restoreVms(host: Host, snap: VmsSnapshot | undefined): VmManager {
   return VmManager.restore(hostVmAdapter(host), snap);

@@ -2,6 +2,7 @@
 // boots a twin from a preset or a JSON HostSpec and stores it as the state.
 
 import { readFile } from 'node:fs/promises';
+import { loadArch } from '../../kernel/arch/index.js';
 import { Host } from '../../kernel/host.js';
 import { HostSpecError, parseHostSpec, PRESETS, PROFILES, presetSpec, type HostSpec, type PresetName, type Profile } from '../../kernel/host-spec.js';
 import { CliError, guard } from '../cli-error.js';
@@ -63,6 +64,7 @@ const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' :
 export function hostInit(opts: HostInitOptions, io: Io): Promise<number> {
   return guard(io, async () => {
     const { spec, source } = await chooseSpec(opts);
+    await loadArch(spec.arch);
     await new StateStore(opts.state).create(Host.boot(spec), opts.force);
     const counts =
       spec.arch === 's390x'
