@@ -9,7 +9,8 @@ import { Host } from '../../kernel/host.js';
 import { presetSpec } from '../../kernel/host-spec.js';
 import { platformOf } from '../../kernel/platform/platform-subsystem.js';
 import { armBoard } from '../../vmm/arm/board.js';
-import { restoreVms } from '../../api/vm-host.js';
+import { loadTarget, restoreVms } from '../../api/vm-host.js';
+import { loadArch } from '../../kernel/arch/index.js';
 import { DemoShell, StepClock } from '../demo-shell.js';
 import type { Io } from '../io.js';
 import { formatTrace } from '../../vmm/trace.js';
@@ -68,6 +69,8 @@ const SCENARIOS: Record<'aarch64' | 'arm', Scenario> = {
 
 export async function demoPlatform(arch: 'aarch64' | 'arm', io: Io): Promise<number> {
   const s = SCENARIOS[arch];
+  await loadArch(arch);
+  await loadTarget(arch);
   const clock = new StepClock(DEMO_EPOCH_MS);
   const host = Host.boot(presetSpec(s.preset), { now: clock.now });
   const sh = new DemoShell(host, clock, io.stdout);
