@@ -13,7 +13,7 @@ export interface KernelTraceEvent {
 }
 
 export class KernelTrace {
-  readonly events: KernelTraceEvent[] = [];
+  private readonly buf: KernelTraceEvent[] = [];
   private nextSeq = 1;
 
   /** Who else sees each event as it happens (the VMM's trace, while a command drives the hardware). */
@@ -23,12 +23,23 @@ export class KernelTrace {
 
   record(subsystem: KernelTraceEvent['subsystem'], event: string, id: number, detail = ''): void {
     const e = { seq: this.nextSeq++, subsystem, event, id, detail };
-    this.events.push(e);
+    this.buf.push(e);
     this.observer?.(e);
-    if (this.events.length > this.limit) this.events.splice(0, this.events.length - this.limit);
+    // trimmed in batches: one splice per `limit` events keeps recording O(1)
+    if (this.buf.length > 2 * this.limit) this.trim();
+  }
+
+  /** The most recent events, at most `limit`. */
+  get events(): KernelTraceEvent[] {
+    this.trim();
+    return this.buf;
+  }
+
+  private trim(): void {
+    if (this.buf.length > this.limit) this.buf.splice(0, this.buf.length - this.limit);
   }
 
   clear(): void {
-    this.events.length = 0;
+    this.buf.length = 0;
   }
 }
