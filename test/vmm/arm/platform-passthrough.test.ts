@@ -110,6 +110,24 @@ describe('seattle (aarch64, KVM): vfio-amd-xgbe over irqfd', () => {
     expect(counts(board)[0]).toBe(1);
   });
 
+  it("QEMU's quirks: a PENDING edge that fires again turns ACTIVE while queued; the EOI then ends the wrong IRQ and the level one comes twice", () => {
+    const t = bootArm('seattle');
+    bindVfio(t, XGBE);
+    const { board } = start(t, [...KVM_XGBE.slice(0, -1), `vfio-amd-xgbe,host=${XGBE},x-irqfd=off`]);
+    const dev = board.platformDevices()[0]!;
+    irq(t, XGBE, 0);
+    irq(t, XGBE, 1);
+    expect(dev.intp(1)!.state).toBe('pending');
+    irq(t, XGBE, 0, true);
+    irq(t, XGBE, 1);
+    expect([dev.intp(0)!.state, dev.intp(1)!.state]).toEqual(['active', 'active']);
+    // vfio_platform_eoi takes the first ACTIVE of intp_list (highest pin first): pin 1, then re-injects it from the queue
+    board.mmio(XGBE, 0, 0);
+    expect([dev.intp(0)!.state, dev.intp(1)!.state]).toEqual(['active', 'active']);
+    // GIC 144 was never lowered: the guest's EOI of it finds it pending again
+    expect(counts(board)[0]).toBe(2);
+  });
+
   it('the last close resets the device: DMA_MR.SWR cleared the MAC registers the guest wrote', () => {
     const t = bootArm('seattle');
     bindVfio(t, XGBE);
