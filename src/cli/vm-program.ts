@@ -31,7 +31,7 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
   const vmModule = () => import('./commands/vm.js');
   program
     .command('qemu')
-    .description('start QEMU (qemu-system-s390x on an s390x twin) with its exact arguments: prints the VM id, or what QEMU prints on failure')
+    .description('start QEMU (qemu-system-s390x on an s390x twin, qemu-system-aarch64 or qemu-system-arm on an ARM one) with its exact arguments: prints the VM id, or what QEMU prints on failure')
     .helpOption(false)
     .action(() => run(ctx, onTwin(ctx, 'qemu', true, async (io, c) => (await import('./commands/qemu.js')).qemu({ argv: qemuArgv }, io, c))));
 

@@ -148,6 +148,8 @@ export class ArmBoard implements Board {
   /** The guest (re)boots with the machine's device tree; QEMU's vfio-platform has no reset of its own. */
   reset(): void {
     if (!this.fdt) return;
+    // models the GIC's reset (gic_reset; kvm_arm_gic_reset writes the reset state into the vGIC)
+    if (this.guest.booted) this.gic?.dist()?.reset();
     this.guest.boot(this.fdt);
     this.vm.trace('guest_boot', `the guest sees ${this.guest.state.devices.map((d) => `${d.name} (${d.compatible})`).join(', ') || 'no platform devices'}`);
   }

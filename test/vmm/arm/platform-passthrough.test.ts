@@ -260,3 +260,71 @@ describe('realize failures with a real host device', () => {
     expect(r.stderr).toBe('qemu-system-arm: add_amd_xgbe_fdt_node unable to retrieve node path for ethernet@fff51000/amd,xgbe-seattle-v1a\n');
   });
 });
+
+describe('the monitor, system reset and the platform bus limits', () => {
+  it('device_add and device_del: the system bus takes no hot plug; system_reset leaves the device alone', () => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const { vm, board } = start(t, [...TCG_XGMAC.slice(0, -1), `vfio-calxeda-xgmac,host=${XGMAC},id=nic0`]);
+    const m = t.vms.get(vm)!;
+    expect(m.monitor(`device_add vfio-platform,host=${XGMAC}`)).toEqual({ output: "Error: Bus 'main-system-bus' does not support hotplugging\n", error: true });
+    expect(m.monitor('device_del nic0')).toEqual({ output: "Error: Bus 'main-system-bus' does not support hotplugging\n", error: true });
+    irq(t, XGMAC, 0);
+    expect(board.guest.state.inHandler).not.toBeNull();
+    m.monitor('system_reset');
+    // the guest rebooted and counts from 0; QEMU's intp is still ACTIVE with the GIC line high, so it is taken at once
+    expect(counts(board)).toEqual([1, 0, 0]);
+    expect(board.platformDevices()[0]!.intp(0)!.state).toBe('active');
+    expect(t.host.log.entries.filter((e) => e.text.endsWith(': reset'))).toHaveLength(1);
+  });
+
+  it('mmap-timeout-ms=0: after the first IRQ the fast path never comes back', () => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const { board } = start(t, [...TCG_XGMAC.slice(0, -1), `vfio-calxeda-xgmac,host=${XGMAC},mmap-timeout-ms=0`]);
+    let now = 0;
+    board.now = () => now;
+    expect(board.mmio(XGMAC, 0, 0).trapped).toBe(false);
+    irq(t, XGMAC, 0);
+    irq(t, XGMAC, 0, true);
+    board.mmio(XGMAC, 0, 0);
+    now += 1_000_000;
+    expect(board.mmio(XGMAC, 0, 0).trapped).toBe(true);
+  });
+
+  it('a device with more IRQs than the platform bus has lines: "Platform Bus: Can not fit IRQ line"', async () => {
+    const { Host } = await import('../../../src/kernel/host.js');
+    const { parseHostSpec } = await import('../../../src/kernel/host-spec.js');
+    const spec = parseHostSpec({
+      arch: 'arm',
+      platformDevices: [{ node: '/soc/ethernet@fff50000', compatible: ['calxeda,hb-xgmac'], reg: [[0xfff50000, 0x1000]], interrupts: Array.from({ length: 65 }, (_, i) => ({ spi: 100 + i, trigger: 'level' })) }],
+    });
+    const t = { ...bootArm('midway') };
+    t.host = Host.boot(spec, { now: () => 0 });
+    t.sh = t.host.process();
+    const { hostVmAdapter } = await import('../../../src/api/vm-host.js');
+    const { VmManager } = await import('../../../src/vmm/vm-manager.js');
+    t.vms = new VmManager(hostVmAdapter(t.host));
+    bindVfio(t, 'fff50000.ethernet');
+    const r = t.vms.start(['-M', 'virt', '-accel', 'tcg', '-device', 'vfio-calxeda-xgmac,host=fff50000.ethernet']);
+    expect(r).toMatchObject({ exitCode: 1, stderr: 'qemu-system-arm: -device vfio-calxeda-xgmac,host=fff50000.ethernet: Platform Bus: Can not fit IRQ line\n' });
+    expect(t.host.vfio.group(0).opened).toBe(false);
+  });
+
+  it('the host node lacks a property amd-xgbe must copy: qemu_fdt_getprop\'s error ends QEMU', async () => {
+    const { Host } = await import('../../../src/kernel/host.js');
+    const { parseHostSpec, presetSpec } = await import('../../../src/kernel/host-spec.js');
+    const seattle = presetSpec('seattle');
+    if (seattle.arch === 's390x') throw new Error('seattle is an ARM preset');
+    const devices = seattle.platformDevices.map((d) => (d.node.endsWith('e0700000') ? { ...d, properties: Object.fromEntries(Object.entries(d.properties).filter(([k]) => k !== 'phy-mode')) } : d));
+    const t = { ...bootArm('seattle') };
+    t.host = Host.boot(parseHostSpec({ ...seattle, platformDevices: devices }), { now: () => 0 });
+    t.sh = t.host.process();
+    const { hostVmAdapter } = await import('../../../src/api/vm-host.js');
+    const { VmManager } = await import('../../../src/vmm/vm-manager.js');
+    t.vms = new VmManager(hostVmAdapter(t.host));
+    bindVfio(t, XGBE);
+    const r = t.vms.start(KVM_XGBE);
+    expect(r).toMatchObject({ exitCode: 1, stderr: 'qemu-system-aarch64: qemu_fdt_getprop: Couldn\'t get /smb/xgmac@e0700000/phy-mode: FDT_ERR_NOTFOUND\n' });
+  });
+});
