@@ -53,8 +53,6 @@ export class VfioPlatformIrq {
   trigger: EventFd | undefined;
   mask: Virqfd | undefined;
   unmask: Virqfd | undefined;
-  /** Signals of the trigger eventfd (what the twin's trace and /proc/interrupts-like views count). */
-  signals = 0;
 
   constructor(
     readonly line: IrqLine,
@@ -93,7 +91,6 @@ export class VfioPlatformIrq {
       this.line.disable();
       this.masked = true;
     }
-    this.signals++;
     this.sink('vfio_platform_irq_handler', `${this.name}: ${this.automasked ? 'line masked, ' : ''}${this.trigger ? 'trigger eventfd signalled' : 'no trigger eventfd'}`);
     this.trigger?.signal();
   }
