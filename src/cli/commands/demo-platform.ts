@@ -8,6 +8,7 @@ import { withKernelTrace } from '../../api/vm-host.js';
 import { Host } from '../../kernel/host.js';
 import { presetSpec } from '../../kernel/host-spec.js';
 import { platformOf } from '../../kernel/platform/platform-subsystem.js';
+import { ArmGuest } from '../../guest/arm/arm-guest.js';
 import { armBoard } from '../../vmm/arm/board.js';
 import { loadTarget, restoreVms } from '../../api/vm-host.js';
 import { loadArch } from '../../kernel/arch/index.js';
@@ -84,7 +85,7 @@ export async function demoPlatform(arch: 'aarch64' | 'arm', io: Io): Promise<num
   const board = () => armBoard(vms.get('guest1')!);
   const interrupts = (): void => {
     prompt('cat /proc/interrupts', true);
-    out.write(board().guest.procInterrupts());
+    out.write(ArmGuest.PROC_INTERRUPTS_HEADER + board().guest.procInterrupts());
   };
   const hostIrq = (deassert: boolean): void => {
     prompt(`vfioctl host irq ${s.device} 0${deassert ? ' --deassert' : ''}`);

@@ -145,9 +145,12 @@ export class ArmGuest {
     return undefined;
   }
 
-  /** /proc/interrupts of the passed-through devices, one CPU (kernel/irq/proc.c show_interrupts). */
+  /** /proc/interrupts' header for one CPU (show_interrupts: prec + 8 spaces, then "CPU%-8d"). */
+  static readonly PROC_INTERRUPTS_HEADER = `${' '.repeat(3 + 8)}CPU0       \n`;
+
+  /** The /proc/interrupts lines of the passed-through interrupts, one CPU (kernel/irq/proc.c show_interrupts). */
   procInterrupts(): string {
-    const lines = [`${' '.repeat(3 + 8)}CPU0       \n`];
+    const lines: string[] = [];
     for (const d of this.state.devices) {
       for (const i of d.irqs) {
         lines.push(`${String(i.virq).padStart(3)}: ${String(i.count).padStart(10)}  ${'GIC-0'.padStart(8)} ${String(i.intid).padStart(3)} ${(i.trigger === 'level' ? 'Level' : 'Edge').padEnd(8)}  ${d.name}\n`);
