@@ -1,4 +1,4 @@
-// One truth: while a mount serves a state, every other command on that state runs inside
+// One truth: while a mount or `vfioctl serve` serves a state, every other command on that state runs inside
 // the serving process. Checked on every start without loading the twin.
 
 import { existsSync } from 'node:fs';
@@ -34,7 +34,7 @@ export async function forwardIfServed(argv: string[], io: Io, env: Env): Promise
   if (env[SERVED_ENV]) return undefined;
   const { state, command, root } = scanArgv(argv);
   // --root DIR works on a real root, not on the state (DIR/sys may even be the mount)
-  if (command === 'mount' || command === 'umount' || command === 'demo' || root) return undefined;
+  if (command === 'mount' || command === 'umount' || command === 'serve' || command === 'demo' || root) return undefined;
   const path = resolveStatePath(state, env);
   if (!existsSync(socketPath(path))) return undefined;
   const { forwardToServer } = await import('../fuse/forward.js');

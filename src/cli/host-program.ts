@@ -65,6 +65,16 @@ export function registerHostCommands(program: Command, ctx: ProgramContext): voi
           }),
       ),
     );
+  host
+    .command('eeh')
+    .description('POWER hosts: inject an EEH error into a PCI function\'s PE, or print the PE\'s state (BDF PE#N state=S (NAME))')
+    .argument('<op>', 'inject or state')
+    .argument('<bdf>', 'the PCI function, e.g. 0000:01:00.0')
+    .option('--type <bits>', 'inject: the error type, 32 or 64 (default 32)')
+    .option('--func <n>', 'inject: the error function, 0..19 (default 0, a load from MMIO)')
+    .action((op: string, bdf: string, o: { type?: string; func?: string }) =>
+      run(ctx, rejectRoot(ctx, 'host eeh') ?? (async (io) => (await import('./commands/host-eeh.js')).hostEeh({ op, bdf, ...o, state: ctx.state() }, io))),
+    );
   cryptoOptions(
     host
       .command('crypto')

@@ -10,6 +10,7 @@ import { addGlobalOptions, globalAccessors } from './global-options.js';
 import { registerHostCommands } from './host-program.js';
 import { registerManageCommands } from './manage-program.js';
 import { run } from './program-context.js';
+import { registerServeCommand } from './serve-program.js';
 import { registerSysCommands } from './sys-program.js';
 import { packageVersion } from './version.js';
 import { registerVmCommands } from './vm-program.js';
@@ -74,6 +75,7 @@ export function buildProgram(build: BuildContext): Command {
   registerVmCommands(program, ctx, build.qemuArgv);
   registerManageCommands(program, ctx);
   registerFuseCommands(program, ctx);
+  registerServeCommand(program, ctx);
   program
     .command('demo')
     .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin (--arch aarch64|arm: platform passthrough)")

@@ -31,7 +31,7 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
   const vmModule = () => import('./commands/vm.js');
   program
     .command('qemu')
-    .description('start QEMU (qemu-system-s390x on an s390x twin, qemu-system-aarch64 or qemu-system-arm on an ARM one) with its exact arguments: prints the VM id, or what QEMU prints on failure')
+    .description('start QEMU (qemu-system-s390x on an s390x twin, qemu-system-aarch64 or qemu-system-arm on an ARM one, qemu-system-ppc64 on a ppc64le one) with its exact arguments: prints the VM id, or what QEMU prints on failure')
     .helpOption(false)
     .action(() => run(ctx, onTwin(ctx, 'qemu', true, async (io, c) => (await import('./commands/qemu.js')).qemu({ argv: qemuArgv }, io, c))));
 
@@ -55,6 +55,7 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
     .action((id: string, command: string) => run(ctx, onTwin(ctx, 'vm monitor', true, async (io, c) => (await vmModule()).vmMonitor({ id, command }, io, c))));
 
   const guestModule = () => import('./commands/guest.js');
+  const guestPseries = () => import('./commands/guest-pseries.js');
   const guestCrypto = () => import('./commands/guest-crypto.js');
   const guestPlatform = () => import('./commands/guest-platform.js');
   cryptoOptions(
@@ -62,12 +63,13 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
       .command('guest')
       .description(
         "what a guest's operating system sees and does: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM), " +
-          'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU); ARM: dt (its device tree), ' +
-          'interrupts (/proc/interrupts), mmio read|write DEVICE OFFSET [VALUE] (32-bit register access, hex)',
+          'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU); ' +
+          'pseries guests: rtas NAME [ARG...] (one RTAS call: status=N and the outputs), lspci (lspci -nn -D), eeh recover DEVICE; ' +
+          'ARM guests: dt (its device tree), interrupts (/proc/interrupts), mmio read|write DEVICE OFFSET [VALUE] (32-bit register access, hex)',
       )
       .argument('<id>', 'VM id')
-      .argument('<action>', 'lszcrypt, rescan, crycb, crypto, ap, dt, interrupts or mmio')
-      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004')
+      .argument('<action>', 'lszcrypt, rescan, crycb, crypto, ap, rtas, lspci, eeh, dt, interrupts or mmio')
+      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004; rtas: NAME and its arguments; eeh: recover DEVICE; mmio: read|write DEVICE OFFSET [VALUE]')
       .option('-V, --verbose', 'lszcrypt: verbose columns')
       .option('--region <n>', 'mmio: the VFIO region of the device (default 0)'),
   ).action((id: string, action: string, rest: string[], o: { verbose?: boolean } & Record<string, string | undefined>) => {
@@ -97,9 +99,15 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
           io.stderr.write(`vfioctl: guest ap: unknown instruction '${rest[0] ?? ''}' (tapq)\n${usageHint('guest')}`);
           return 2;
         });
+      case 'rtas':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestPseries()).guestRtas({ id, name: rest[0] ?? '', args: rest.slice(1) }, io, c)));
+      case 'lspci':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestPseries()).guestLspci({ id }, io, c)));
+      case 'eeh':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestPseries()).guestEehRecover({ id, op: rest[0], device: rest[1] }, io, c)));
       default:
         return run(ctx, (io) => {
-          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto, ap, dt, interrupts or mmio)\n${usageHint('guest')}`);
+          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto, ap, rtas, lspci, eeh, dt, interrupts or mmio)\n${usageHint('guest')}`);
           return 2;
         });
     }

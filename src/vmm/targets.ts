@@ -8,6 +8,7 @@ import type { VmmTarget } from './target.js';
 const LOADERS: Readonly<Record<string, () => Promise<VmmTarget>>> = {
   aarch64: async () => (await import('./arm/target.js')).aarch64Target,
   arm: async () => (await import('./arm/target.js')).armTarget32,
+  ppc64le: async () => (await import('./ppc/target.js')).ppc64Target,
 };
 
 const loaded = new Map<string, VmmTarget>([['s390x', s390xTarget]]);

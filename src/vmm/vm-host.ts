@@ -28,6 +28,8 @@ export interface VmHost {
   vgic?(proc: VmProcess, vmFd: number): GicDistributor | undefined;
   /** Writes a file on the machine QEMU runs on (-machine dumpdtb=FILE). */
   writeFile?(path: string, data: Uint8Array): void;
+  /** POWER hosts: the EEH state (eeh_pe_get_state) of a PCI function's PE, for the trace. */
+  pciPeState?(bdf: string): { pe: number; state: number } | undefined;
 }
 
 /** What a command printed: stdout and stderr text and the exit status. */

@@ -2,43 +2,18 @@
 // directory (so concurrent test files never race on dist/), then run many at once to
 // prove the state lock: 20 concurrent `sys write` calls, each creating its own mdev.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateBuild } from '../private-build.js';
 import { TYPE_DIR, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
-const REPO = resolve(import.meta.dirname, '../..');
 
 let bin: string;
-
-/** Compiles and bundles src/cli/main.ts to <dir>/dist next to a copy of bin/ and package.json. */
-function privateBuild(dir: string): string {
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: join(REPO, 'tsconfig.json'),
-      compilerOptions: { rootDir: REPO, outDir: join(dir, 'dist'), noEmit: false, sourceMap: false, declaration: false },
-      include: [],
-      files: [join(REPO, 'src/cli/main.ts')],
-    }),
-  );
-  try {
-    execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { stdio: 'pipe' });
-  } catch (e) {
-    // type errors are `npm test`'s tsc step to report; tsc still emits, so only a missing build is fatal here
-    if (!existsSync(join(dir, 'dist/src/cli/main.js'))) throw new Error(`tsc emitted nothing:\n${String((e as { stdout?: Buffer }).stdout)}`);
-  }
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  execFileSync(process.execPath, [join(REPO, 'scripts/bundle.mjs'), join(dir, 'dist')], { stdio: 'pipe' });
-  mkdirSync(join(dir, 'bin'));
-  copyFileSync(join(REPO, 'bin/vfioctl'), join(dir, 'bin/vfioctl'));
-  copyFileSync(join(REPO, 'package.json'), join(dir, 'package.json'));
-  return join(dir, 'bin/vfioctl');
-}
 
 let buildDir: string;
 

@@ -30,7 +30,7 @@ describe('HostSpec: a discriminated union on arch', () => {
       }
     };
     expect(bad({ arch: 'mips' })).toMatch(/^invalid host spec: arch: Invalid discriminator value/);
-    expect(bad({ arch: 'ppc64le' })).toMatch(/^invalid host spec: arch: /);
+    expect(bad({ arch: 'ppc64le' })).toBe('invalid host spec: phbs: Invalid input: expected array, received undefined');
     expect(bad({ arch: 'aarch64', adapters: [] })).toMatch(/^invalid host spec: Unrecognized key: "adapters"/);
     expect(bad({ arch: 'aarch64', platformDevices: [{ node: 'smb/x@0', compatible: ['a'] }] })).toBe(
       'invalid host spec: platformDevices[0].node: expected a device-tree node path such as /smb/xgmac@e0700000',

@@ -1,0 +1,177 @@
+// The served twin: one LiveTwin in memory, every request run one after another on it (so no
+// update is lost), and every change saved to the state file (atomic replace under the state
+// lock) before the request is answered, so a kill -9 after a 2xx loses nothing. vfioctl
+// command lines (forwarded by the CLI while this process serves the state, or sent to the
+// API) run in this process on the saved file, and the twin is reloaded when they change it.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LiveTwin } from '../api/live-twin.js';
+import type { StateStore } from '../api/state-store.js';
+import type { Twin } from '../api/twin.js';
+import { redirectStdin, SERVED_ENV } from '../fuse/forward.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Writer {
+  write(chunk: string | Uint8Array): void;
+}
+
+/** Runs one vfioctl command line in this process (the CLI's main). */
+export type CliRunner = (argv: string[], io: { stdout: Writer; stderr: Writer }, env: Env) => Promise<number>;
+
+export interface CliRun {
+  argv: string[];
+  env?: Env;
+  /** Where relative paths of the command resolve. */
+  cwd?: string;
+  /** Bytes for the command's stdin (argv names /dev/stdin or --jsonfile -). */
+  stdin?: Buffer;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The command line without --state FILE (the state is this server's anyway). */
+function commandWords(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--state') i++;
+    else if (!argv[i]!.startsWith('--state=')) out.push(argv[i]!);
+  }
+  return out;
+}
+
+export class TwinService {
+  private tail: Promise<unknown> = Promise.resolve();
+  private saving: Promise<void> | undefined;
+  /** The generation the state file holds (it was loaded from the file). */
+  private savedGeneration = 0;
+  private endServing!: () => void;
+  /** Settles when the server stops (open event streams end). */
+  readonly closing = new Promise<void>((resolve) => (this.endServing = resolve));
+
+  constructor(
+    readonly live: LiveTwin,
+    readonly store: StateStore,
+    private readonly runCli?: CliRunner,
+  ) {}
+
+  static async open(store: StateStore, runCli?: CliRunner): Promise<TwinService> {
+    return new TwinService(new LiveTwin(await store.loadTwin()), store, runCli);
+  }
+
+  /** Ends the event streams; requests already queued still finish and are saved. */
+  async close(): Promise<void> {
+    this.endServing();
+    await this.serial(() => undefined);
+    await this.flush();
+  }
+
+  /** Runs fn after every request queued before it (reads too: they see a whole change). */
+  serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A change: runs fn in turn, then answers once a save that includes it is in the state
+   * file, also when fn failed (the log may have grown). Saves are group commits: changes
+   * made while one save runs are saved together by the next.
+   */
+  async mutate<T>(fn: (live: LiveTwin) => Promise<T> | T): Promise<T> {
+    let after = -1;
+    const run = this.serial(async () => {
+      const before = this.live.generation;
+      try {
+        return await fn(this.live);
+      } finally {
+        if (this.live.generation !== before) after = this.live.generation;
+      }
+    });
+    try {
+      return await run;
+    } finally {
+      if (after >= 0) await this.persisted(after);
+    }
+  }
+
+  read<T>(fn: (live: LiveTwin) => Promise<T> | T): Promise<T> {
+    return this.serial(() => fn(this.live));
+  }
+
+  /** Waits until the state file holds generation `g` (or a later one). */
+  private async persisted(g: number): Promise<void> {
+    while (this.savedGeneration < g) {
+      this.saving ??= this.saveNow().finally(() => (this.saving = undefined));
+      await this.saving;
+    }
+  }
+
+  private async saveNow(): Promise<void> {
+    const g = this.live.generation;
+    await this.store.replace(this.live.whole);
+    this.savedGeneration = Math.max(this.savedGeneration, g);
+  }
+
+  /** Waits for every change made so far to be saved. */
+  flush(): Promise<void> {
+    return this.persisted(this.live.generation);
+  }
+
+  /** Replaces the twin (host init, snapshot PUT) and saves it. */
+  replaceTwin(twin: Twin, cause: string): Promise<void> {
+    return this.mutate((live) => live.replace(twin, cause));
+  }
+
+  /** A vfioctl command line, run here on the saved twin; the twin reloads if the file changed. */
+  runCommand(req: CliRun): Promise<CommandResult> {
+    return this.serial(async () => {
+      const runCli = this.runCli;
+      if (!runCli) return { exitCode: 1, stdout: '', stderr: 'vfioctl: this server does not run commands\n' };
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const io = { stdout: { write: (c: string | Uint8Array) => void out.push(Buffer.from(c)) }, stderr: { write: (c: string | Uint8Array) => void err.push(Buffer.from(c)) } };
+      let argv = req.argv;
+      let stdinDir: string | undefined;
+      if (req.stdin !== undefined) {
+        stdinDir = mkdtempSync(join(tmpdir(), 'vfioctl-stdin-'));
+        const file = join(stdinDir, 'stdin');
+        writeFileSync(file, req.stdin, { mode: 0o600 });
+        argv = redirectStdin(argv, file);
+      }
+      const cwd = process.cwd();
+      // the command works on the file: every change made here must be in it first
+      await this.flush();
+      try {
+        const before = readFileSync(this.store.path, 'utf8');
+        let exitCode: number;
+        try {
+          if (req.cwd) process.chdir(req.cwd);
+          exitCode = await runCli(argv, io, { ...(req.env ?? process.env), VFIOCTL_STATE: this.store.path, [SERVED_ENV]: '1' });
+        } finally {
+          process.chdir(cwd);
+        }
+        let after: string | undefined;
+        try {
+          after = readFileSync(this.store.path, 'utf8');
+        } catch {
+          after = undefined;
+        }
+        if (after !== undefined && after !== before) {
+          this.live.replace(await this.store.loadTwin(), `cli ${commandWords(req.argv).join(' ')}`);
+          // the file already holds this generation: the command saved it
+          this.savedGeneration = this.live.generation;
+        }
+        return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+      } finally {
+        if (stdinDir) rmSync(stdinDir, { recursive: true, force: true });
+      }
+    });
+  }
+}
