@@ -11,6 +11,8 @@ import { GIC_INTERNAL, GIC_SPURIOUS, type GicDistributor } from '../../core/gic-
 /** What the guest's CPU reaches of the machine: the GIC (QEMU's under TCG, the kernel's vGIC under KVM). */
 export interface ArmGuestHardware {
   gic(): GicDistributor | undefined;
+  /** Whether the CPU runs (not stopped by the monitor's `stop` or -S). */
+  running(): boolean;
   /** Something the guest did that the trace should show. */
   trace(event: string, detail: string): void;
 }
@@ -102,7 +104,7 @@ export class ArmGuest {
 
   /** The CPU takes the highest-priority pending interrupt, unless a handler runs (IRQs masked). */
   takeInterrupts(): void {
-    if (!this.state.booted || this.state.inHandler) return;
+    if (!this.state.booted || this.state.inHandler || !this.hw.running()) return;
     const gic = this.hw.gic();
     if (!gic) return;
     const intid = gic.acknowledge();

@@ -327,3 +327,17 @@ describe('the monitor, system reset and the platform bus limits', () => {
     expect(r).toMatchObject({ exitCode: 1, stderr: 'qemu-system-aarch64: qemu_fdt_getprop: Couldn\'t get /smb/xgmac@e0700000/phy-mode: FDT_ERR_NOTFOUND\n' });
   });
 });
+
+describe('a stopped CPU', () => {
+  it('takes no interrupt until cont', () => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const { vm, board } = start(t, TCG_XGMAC);
+    const m = t.vms.get(vm)!;
+    m.monitor('stop');
+    irq(t, XGMAC, 0);
+    expect(counts(board)).toEqual([0, 0, 0]);
+    m.monitor('cont');
+    expect(counts(board)).toEqual([1, 0, 0]);
+  });
+});
