@@ -341,3 +341,14 @@ describe('a stopped CPU', () => {
     expect(counts(board)).toEqual([1, 0, 0]);
   });
 });
+
+describe('KVM runs the host core only', () => {
+  it('-accel kvm with the default cortex-a15 on an arm64 host fails at vCPU init; cortex-a57 (Seattle\'s core) starts', () => {
+    const t = bootArm('seattle');
+    expect(t.vms.start(['-M', 'virt', '-accel', 'kvm'])).toMatchObject({
+      exitCode: 1,
+      stderr: 'qemu-system-aarch64: KVM is not supported for this guest CPU type\nqemu-system-aarch64: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Invalid argument\n',
+    });
+    expect(t.vms.start(['-M', 'virt', '-accel', 'kvm', '-cpu', 'cortex-a57']).exitCode).toBe(0);
+  });
+});
