@@ -198,6 +198,22 @@ export class LiveTwin {
     }
   }
 
+  /**
+   * change() for a caller that cannot wait (a write through a FUSE mount of this twin): the
+   * trace is reported only if the VMM is loaded already.
+   */
+  changeSync<T>(cause: string, fn: () => T): T {
+    const logFrom = this.host.log.entries.length;
+    const vms = this.twin.loadedVms;
+    const traceFrom = vms?.trace.mark();
+    const census = this.events.size > 0 ? takeCensus(this.host) : undefined;
+    try {
+      return fn();
+    } finally {
+      this.report(cause, logFrom, census, vms && traceFrom !== undefined ? { vms, from: traceFrom } : undefined);
+    }
+  }
+
   private report(cause: string, logFrom: number, census: Census | undefined, trace?: { vms: VmManager; from: number }): void {
     this.generationCount++;
     if (this.events.size === 0) return;
