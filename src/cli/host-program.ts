@@ -36,6 +36,45 @@ export function registerHostCommands(program: Command, ctx: ProgramContext): voi
     .action((dir: string, o: { force: boolean }) =>
       run(ctx, rejectRoot(ctx, 'host export') ?? (async (io) => (await import('./commands/host-export.js')).hostExport({ dir, force: o.force, state: ctx.state() }, io))),
     );
+  host
+    .command('irq')
+    .description("an ARM host's platform device raises its interrupt line (level: until --deassert; edge: one pulse)")
+    .argument('<device>', 'platform device name, e.g. e0700000.xgmac')
+    .argument('<index>', 'interrupt index of the device (0 = its first `interrupts` entry)')
+    .option('--deassert', 'drop a level line instead', false)
+    .action((device: string, index: string, o: { deassert: boolean }) =>
+      run(ctx, rejectRoot(ctx, 'host irq') ?? (async (io) => (await import('./commands/host-device.js')).hostIrq({ device, index, deassert: o.deassert, state: ctx.state() }, io))),
+    );
+  host
+    .command('device')
+    .description("a platform device's hardware: `regs` prints its register file as offset value pairs")
+    .argument('<device>', 'platform device name')
+    .argument('<what>', 'regs')
+    .option('--region <n>', 'the reg range (VFIO region) to print', '0')
+    .action((device: string, what: string, o: { region: string }) =>
+      run(
+        ctx,
+        rejectRoot(ctx, 'host device') ??
+          (async (io) => {
+            const m = await import('./commands/host-device.js');
+            if (what !== 'regs') {
+              io.stderr.write(`vfioctl: host device: unknown action '${what}' (expected regs)\n`);
+              return 2;
+            }
+            return m.hostDeviceRegs({ device, region: o.region, state: ctx.state() }, io);
+          }),
+      ),
+    );
+  host
+    .command('eeh')
+    .description('POWER hosts: inject an EEH error into a PCI function\'s PE, or print the PE\'s state (BDF PE#N state=S (NAME))')
+    .argument('<op>', 'inject or state')
+    .argument('<bdf>', 'the PCI function, e.g. 0000:01:00.0')
+    .option('--type <bits>', 'inject: the error type, 32 or 64 (default 32)')
+    .option('--func <n>', 'inject: the error function, 0..19 (default 0, a load from MMIO)')
+    .action((op: string, bdf: string, o: { type?: string; func?: string }) =>
+      run(ctx, rejectRoot(ctx, 'host eeh') ?? (async (io) => (await import('./commands/host-eeh.js')).hostEeh({ op, bdf, ...o, state: ctx.state() }, io))),
+    );
   cryptoOptions(
     host
       .command('crypto')

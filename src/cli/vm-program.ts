@@ -31,7 +31,7 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
   const vmModule = () => import('./commands/vm.js');
   program
     .command('qemu')
-    .description('start QEMU (qemu-system-s390x on an s390x twin) with its exact arguments: prints the VM id, or what QEMU prints on failure')
+    .description('start QEMU (qemu-system-s390x on an s390x twin, qemu-system-ppc64 on a ppc64le one) with its exact arguments: prints the VM id, or what QEMU prints on failure')
     .helpOption(false)
     .action(() => run(ctx, onTwin(ctx, 'qemu', true, async (io, c) => (await import('./commands/qemu.js')).qemu({ argv: qemuArgv }, io, c))));
 
@@ -55,17 +55,19 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
     .action((id: string, command: string) => run(ctx, onTwin(ctx, 'vm monitor', true, async (io, c) => (await vmModule()).vmMonitor({ id, command }, io, c))));
 
   const guestModule = () => import('./commands/guest.js');
+  const guestPseries = () => import('./commands/guest-pseries.js');
   const guestCrypto = () => import('./commands/guest-crypto.js');
   cryptoOptions(
     program
       .command('guest')
       .description(
         "what a guest's operating system sees and does: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM), " +
-          'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU)',
+          'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU); ' +
+          'pseries guests: rtas NAME [ARG...] (one RTAS call: status=N and the outputs), lspci (lspci -nn -D), eeh recover DEVICE',
       )
       .argument('<id>', 'VM id')
-      .argument('<action>', 'lszcrypt, rescan, crycb, crypto or ap')
-      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004')
+      .argument('<action>', 'lszcrypt, rescan, crycb, crypto, ap, rtas, lspci or eeh')
+      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004; rtas: NAME and its arguments; eeh: recover DEVICE')
       .option('-V, --verbose', 'lszcrypt: verbose columns'),
   ).action((id: string, action: string, rest: string[], o: { verbose?: boolean } & Record<string, string | undefined>) => {
     switch (action) {
@@ -83,9 +85,15 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
           io.stderr.write(`vfioctl: guest ap: unknown instruction '${rest[0] ?? ''}' (tapq)\n${usageHint('guest')}`);
           return 2;
         });
+      case 'rtas':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestPseries()).guestRtas({ id, name: rest[0] ?? '', args: rest.slice(1) }, io, c)));
+      case 'lspci':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestPseries()).guestLspci({ id }, io, c)));
+      case 'eeh':
+        return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestPseries()).guestEehRecover({ id, op: rest[0], device: rest[1] }, io, c)));
       default:
         return run(ctx, (io) => {
-          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto or ap)\n${usageHint('guest')}`);
+          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto, ap, rtas, lspci or eeh)\n${usageHint('guest')}`);
           return 2;
         });
     }

@@ -7,24 +7,26 @@ import { z } from 'zod';
 import { normalizeS390x, s390xSpecSchema, S390X_PRESETS } from './ap/ap-host-spec.js';
 import { platformSpecSchema } from './platform/platform-host-spec.js';
 import { PLATFORM_PRESETS } from './platform/platform-presets.js';
+import { ppc64leSpecSchema } from './pci/pci-host-spec.js';
+import { PCI_PRESETS } from './pci/pci-presets.js';
 
 export { CARD_TYPE_RE } from './ap/ap-host-spec.js';
 
 export { PROFILES, type Profile } from './host-spec-common.js';
 import type { Profile } from './host-spec-common.js';
 
-/** Host architectures; ppc64le is reserved (issue 10). */
+/** Host architectures. */
 export const ARCHES = ['s390x', 'aarch64', 'arm', 'ppc64le'] as const;
 export type Arch = (typeof ARCHES)[number];
 
 export const hostSpecSchema = z.preprocess(
   (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('arch' in v) ? { ...v, arch: 's390x' } : v),
-  z.discriminatedUnion('arch', [s390xSpecSchema, platformSpecSchema('aarch64'), platformSpecSchema('arm')]),
+  z.discriminatedUnion('arch', [s390xSpecSchema, platformSpecSchema('aarch64'), platformSpecSchema('arm'), ppc64leSpecSchema]),
 );
 
 export type HostSpecInput = Record<string, unknown>;
 
-export { s390xSpec, type HostSpec, type PlatformHostSpec, type S390xHostSpec } from './host-spec-types.js';
+export { ppc64leSpec, s390xSpec, type HostSpec, type PlatformHostSpec, type Ppc64leHostSpec, type S390xHostSpec } from './host-spec-types.js';
 import type { HostSpec } from './host-spec-types.js';
 
 export class HostSpecError extends Error {
@@ -49,11 +51,12 @@ export function parseHostSpec(input: unknown): HostSpec {
   const s = result.data;
   const base = { profile: s.profile, cmdline: s.cmdline };
   if (s.arch === 's390x') return { arch: 's390x', ...base, ...normalizeS390x(s) };
+  if (s.arch === 'ppc64le') return { arch: 'ppc64le', ...base, eeh: s.eeh, phbs: s.phbs };
   return { arch: s.arch, ...base, platformDevices: s.platformDevices, nodes: s.nodes };
 }
 
 /** Presets named in the CLI (`host init --preset`). */
-export const PRESETS = { ...S390X_PRESETS, ...PLATFORM_PRESETS } as const satisfies Record<string, HostSpecInput>;
+export const PRESETS = { ...S390X_PRESETS, ...PLATFORM_PRESETS, ...PCI_PRESETS } as const satisfies Record<string, HostSpecInput>;
 
 export type PresetName = keyof typeof PRESETS;
 

@@ -3,7 +3,7 @@
 // sequence, the monitor and snapshots (vm-manager.ts, vm.ts, monitor/) are shared.
 
 import type { MachineTypeInfo, ParsedCommandLine, QemuOptionTable } from './options/index.js';
-import type { BusState, TypeRegistry } from './qdev/qdev.js';
+import type { BusState, DeviceState, TypeRegistry } from './qdev/qdev.js';
 import type { KvmHandles } from './accel/kvm-all.js';
 import type { QemuProfile } from './vm-context.js';
 import type { Vm } from './vm.js';
@@ -13,6 +13,17 @@ export class StartAbort extends Error {
   constructor() {
     super('qemu start aborted');
     this.name = 'StartAbort';
+  }
+}
+
+/** QEMU exits on its own during start-up (dumpdtb's exit(0), an abort()): its exit status and what it printed last. */
+export class QemuExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    readonly output: string,
+  ) {
+    super(`qemu exited with status ${exitCode}`);
+    this.name = 'QemuExit';
   }
 }
 
@@ -47,6 +58,10 @@ export interface Board {
   readonly exitEffects: string;
   /** models qdev_machine_creation_done's machine hooks (e.g. the platform bus, the FDT); throws QemuError. */
   machineDone?(): void;
+  /** The machine's plug handler for a realized -device (virt: platform bus linking); throws QemuError. */
+  plugDevice?(dev: DeviceState): void;
+  /** The machine's dynamic sysbus allow-list (machine_class_allow_dynamic_sysbus_dev). */
+  dynamicSysbusAllowed?(typeName: string): boolean;
   /** The guest boots (the first vm_start). */
   boot(): void;
   /** qemu_system_reset after the devices' resets: the guest reboots. */

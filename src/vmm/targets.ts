@@ -5,7 +5,11 @@
 import { s390xTarget } from './s390/target.js';
 import type { VmmTarget } from './target.js';
 
-const LOADERS: Readonly<Record<string, () => Promise<VmmTarget>>> = {};
+const LOADERS: Readonly<Record<string, () => Promise<VmmTarget>>> = {
+  aarch64: async () => (await import('./arm/target.js')).aarch64Target,
+  arm: async () => (await import('./arm/target.js')).armTarget32,
+  ppc64le: async () => (await import('./ppc/target.js')).ppc64Target,
+};
 
 const loaded = new Map<string, VmmTarget>([['s390x', s390xTarget]]);
 

@@ -39,6 +39,10 @@ export interface VmContext {
   unplug(dev: DeviceState): void;
   /** css_generate_css_crws for an AP config change: the guest's AP bus rescans now. */
   apConfigChanged(): void;
+  /** The machine's plug handler for a realized device (virt: the platform bus links dynamic sysbus devices). */
+  machinePlug?(dev: DeviceState): void;
+  /** Whether the machine takes this sysbus type as a -device (undefined: no allow-list is modelled). */
+  dynamicSysbusAllowed?(typeName: string): boolean | undefined;
   /** Per-process VFIO state (vfio_group_list, the containers). */
   readonly vfio: import('./vfio/vfio-common.js').VfioState;
 }

@@ -2,6 +2,7 @@
 // exec QEMU in, and the hardware under a guest (which a real host has, and the twin host
 // supplies), plus what a command prints.
 
+import type { GicDistributor } from '../core/gic-distributor.js';
 import type { GuestMachine } from '../guest/guest-machine.js';
 import type { Syscalls } from '../kernel/syscall-surface.js';
 import type { QemuProfile } from './vm-context.js';
@@ -23,6 +24,12 @@ export interface VmHost {
   restoredProcess(pid: number): VmProcess | undefined;
   /** The s390 machine under the VM's guest (SIE interpretation of AP instructions). */
   machine(proc: VmProcess, vmFd: number | undefined): GuestMachine;
+  /** The in-kernel vGIC's distributor of an ARM VM (the interrupt controller the guest CPU talks to under KVM). */
+  vgic?(proc: VmProcess, vmFd: number): GicDistributor | undefined;
+  /** Writes a file on the machine QEMU runs on (-machine dumpdtb=FILE). */
+  writeFile?(path: string, data: Uint8Array): void;
+  /** POWER hosts: the EEH state (eeh_pe_get_state) of a PCI function's PE, for the trace. */
+  pciPeState?(bdf: string): { pe: number; state: number } | undefined;
 }
 
 /** What a command printed: stdout and stderr text and the exit status. */

@@ -20,7 +20,7 @@ import { kvmInit, type KvmHandles } from './accel/kvm-all.js';
 import { qdevDeviceAdd } from './qdev/qdev-monitor.js';
 import { ACCEL_PROPERTIES, deviceOptions, deviceTypeInfos, jsonDeviceOptions, memoryOptions, renderEarlyHelp } from './qemu-init.js';
 import { QemuError } from './qemu-error.js';
-import { StartAbort, type MachineInit, type VmmTarget } from './target.js';
+import { QemuExit, StartAbort, type MachineInit, type VmmTarget } from './target.js';
 import { targetFor } from './targets.js';
 import { Trace } from './trace.js';
 import { Vm } from './vm.js';
@@ -192,6 +192,7 @@ export class VmManager {
           const opts = d.form === 'opts' ? deviceOptions(d.opts) : jsonDeviceOptions(d.json);
           vm.withLocation(loc, () => qdevDeviceAdd({ vm, types: vm.types }, opts));
         } catch (e) {
+          if (e instanceof QemuExit) return abort({ exitCode: e.exitCode, stdout: '', stderr: stderr + vm.takeStderr() + e.output });
           if (!(e instanceof QemuError)) throw e;
           stderr += vm.takeStderr();
           return abort({
@@ -205,6 +206,7 @@ export class VmManager {
       try {
         vm.board.machineDone?.();
       } catch (e) {
+        if (e instanceof QemuExit) return abort({ exitCode: e.exitCode, stdout: '', stderr: stderr + vm.takeStderr() + e.output });
         if (!(e instanceof QemuError)) throw e;
         stderr += vm.takeStderr();
         return abort({ exitCode: 1, stdout: '', stderr: stderr + formatDiagnostic(progname, { severity: 'error', location: { kind: 'none' }, message: e.message }) });

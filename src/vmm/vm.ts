@@ -145,6 +145,14 @@ export class Vm implements VmContext {
     qdevUnplug(dev);
   }
 
+  machinePlug(dev: DeviceState): void {
+    this.board.plugDevice?.(dev);
+  }
+
+  dynamicSysbusAllowed(typeName: string): boolean | undefined {
+    return this.board.dynamicSysbusAllowed?.(typeName);
+  }
+
   // ---- the machine -----------------------------------------------------------------------
 
   /** Devices of the machine, depth first (qdev tree order). */

@@ -68,7 +68,7 @@ describe('vfioctl host init', () => {
     expect((await cli('host', 'init', '--spec', missing)).stderr).toMatch(new RegExp(`^vfioctl: host init: cannot read host spec ${missing}: ENOENT`));
     writeFileSync(join(dir, 'bad.json'), '{');
     expect((await cli('host', 'init', '--spec', join(dir, 'bad.json'))).stderr).toMatch(/^vfioctl: host init: cannot read host spec .*bad\.json: /);
-    expect(await cli('host', 'init', '--preset', 'z17')).toMatchObject({ code: 1, stderr: "vfioctl: host init: unknown preset 'z17' (expected doc, z16, max, seattle, midway)\n" });
+    expect(await cli('host', 'init', '--preset', 'z17')).toMatchObject({ code: 1, stderr: "vfioctl: host init: unknown preset 'z17' (expected doc, z16, max, seattle, midway, p9)\n" });
     expect(await cli('host', 'init', '--profile', 'new')).toMatchObject({ code: 1, stderr: "vfioctl: host init: unknown profile 'new' (expected modern or legacy)\n" });
     expect((await cli('host', 'init', '--preset', 'doc', '--spec', missing)).stderr).toBe('vfioctl: host init: give either --preset or --spec, not both\n');
   });

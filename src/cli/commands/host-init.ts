@@ -69,7 +69,9 @@ export function hostInit(opts: HostInitOptions, io: Io): Promise<number> {
     const counts =
       spec.arch === 's390x'
         ? [count(spec.adapters.length, 'adapter'), count(spec.usageDomains.length, 'usage domain'), count(spec.controlDomains.length, 'control domain')].join(', ')
-        : `${spec.arch}, ${count(spec.platformDevices.length, 'platform device')}`;
+        : spec.arch === 'ppc64le'
+          ? `${spec.arch}, ${count(spec.phbs.length, 'PHB')}, ${count(spec.phbs.reduce((n, p) => n + p.pes.length, 0), 'PE')}`
+          : `${spec.arch}, ${count(spec.platformDevices.length, 'platform device')}`;
     io.stdout.write(`initialised a ${spec.profile} twin from ${source} (${counts}) in ${opts.state}\n`);
     return 0;
   });

@@ -3,13 +3,14 @@
 
 import type { ArchDef } from '../host-part.js';
 import { armKvmType } from '../kvm/arm/kvm-arm.js';
+import { PlatformSubsystem } from '../platform/platform-subsystem.js';
 
 export const aarch64: ArchDef = {
   kvm: () => armKvmType(true),
-  parts: () => [],
+  parts: (host) => [new PlatformSubsystem(host)],
 };
 
 export const arm: ArchDef = {
   kvm: (spec) => (spec.profile === 'legacy' ? armKvmType(false) : undefined),
-  parts: () => [],
+  parts: (host) => [new PlatformSubsystem(host)],
 };

@@ -9,6 +9,7 @@ import { s390x } from './s390x.js';
 const LOADERS: Readonly<Partial<Record<Arch, () => Promise<ArchDef>>>> = {
   aarch64: async () => (await import('./arm.js')).aarch64,
   arm: async () => (await import('./arm.js')).arm,
+  ppc64le: async () => (await import('./ppc64le.js')).ppc64le,
 };
 
 const loaded = new Map<Arch, ArchDef>([['s390x', s390x]]);

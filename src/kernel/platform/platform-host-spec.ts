@@ -4,6 +4,9 @@
 
 import { z } from 'zod';
 import { commonSpecFields } from '../host-spec-common.js';
+import { platformDeviceName } from './of-name.js';
+
+export { nodeBaseName, platformDeviceName } from './of-name.js';
 
 /** A node path: `/`-separated node names (`name` or `name@unit`), as in a .dts file. */
 const NODE_NAME_RE = /^[A-Za-z0-9,._+-]+(@[A-Za-z0-9,._+-]+)?$/;
@@ -83,23 +86,4 @@ export type DtNodeSpec = z.output<typeof dtNodeSchema>;
 export interface PlatformMachine {
   platformDevices: PlatformDeviceSpec[];
   nodes: DtNodeSpec[];
-}
-
-/** The node's name without its unit address (what %pOFn prints). */
-export function nodeBaseName(path: string): string {
-  const last = path.slice(path.lastIndexOf('/') + 1);
-  const at = last.indexOf('@');
-  return at < 0 ? last : last.slice(0, at);
-}
-
-/**
- * models of_device_make_bus_id for a device whose first `reg` entry translates 1:1
- * (simple-bus parents with empty `ranges`): "<address hex>.<node name>", else the node's
- * full name prefixed with its parents' ("smb:clk@0", for a device without `reg` under
- * parents without `reg`).
- */
-export function platformDeviceName(d: Pick<PlatformDeviceSpec, 'node' | 'reg'>): string {
-  const first = d.reg[0];
-  if (first) return `${first[0].toString(16)}.${nodeBaseName(d.node)}`;
-  return d.node.slice(1).split('/').join(':');
 }

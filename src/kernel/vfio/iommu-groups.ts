@@ -27,6 +27,8 @@ export class IommuGroup {
    * iommu_group_claim_dma_owner; 4.19: the group is "live", container_users > 0).
    */
   dmaOwner: string | undefined;
+  /** iommu_group_set_iommudata: what the platform's IOMMU back-end needs (a PowerNV PE's table group). */
+  iommuData: unknown;
 
   constructor(readonly id: number) {}
 

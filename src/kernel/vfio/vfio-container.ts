@@ -9,10 +9,11 @@ import {
   VFIO_SET_IOMMU,
   VFIO_TYPE1_IOMMU,
 } from '../../core/vfio-uapi.js';
+import { TYPE1_IOMMU_DRIVER, type VfioIommuBackend, type VfioIommuDriver } from './vfio-iommu-driver.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import type { CheckpointRefs, DeviceFile, FileCheckpoint, Task } from '../vfs/node.js';
 import type { VfioGroup } from './vfio-group.js';
-import { VfioIommuType1, type VfioDma, type1Claims } from './vfio-iommu-type1.js';
+import { VfioIommuType1, type VfioDma } from './vfio-iommu-type1.js';
 
 export const VFIO_CONTAINER_CHECKPOINT_KIND = 'vfio-container';
 
@@ -26,12 +27,17 @@ export interface VfioContainerSnapshot {
   /** VFIO_TYPE1_IOMMU / VFIO_TYPE1v2_IOMMU, or null before SET_IOMMU. */
   iommu: number | null;
   dmas: { iova: string; vaddr: string; size: string; flags: number; pid: number }[];
+  /** A back-end other than Type1: its driver and state. */
+  backend?: { driver: string; state: unknown };
 }
 
 /** struct vfio_container. */
 export class VfioContainer {
   readonly groups = new Set<VfioGroup>();
-  iommu: VfioIommuType1 | undefined;
+  iommu: VfioIommuBackend | undefined;
+
+  /** drivers: the IOMMU back-ends the host registered (vfio.iommu_drivers_list). */
+  constructor(private readonly drivers: readonly VfioIommuDriver[] = [TYPE1_IOMMU_DRIVER]) {}
 
   /** models vfio_fops_unl_ioctl. */
   ioctl(request: number, arg: IoctlArg, task: Task): number {
@@ -49,29 +55,62 @@ export class VfioContainer {
     }
   }
 
-  /** models vfio_ioctl_check_extension: the chosen backend, else every registered one (Type1 only on s390). */
+  /** models vfio_ioctl_check_extension: the chosen backend, else every registered one in turn. */
   checkExtension(ext: number): number {
     if (this.iommu) return this.iommu.checkExtension(ext);
-    return type1Claims(ext) ? 1 : 0;
-  }
-
-  /** models vfio_ioctl_set_iommu + __vfio_container_attach_groups. */
-  setIommu(type: number): number {
-    if (this.groups.size === 0 || this.iommu) throw new KernelError('EINVAL');
-    // no registered backend claims it (no-IOMMU mode is off): ENODEV
-    if (!type1Claims(type)) throw new KernelError('ENODEV');
-    // mdev groups go into the external domain: the attach cannot fail
-    this.iommu = new VfioIommuType1(type !== VFIO_TYPE1_IOMMU);
+    for (const d of this.drivers) {
+      const r = d.checkExtension(ext);
+      if (r > 0) return r;
+    }
     return 0;
   }
 
-  /** models __vfio_group_set_container's list_add (the backend attach of an mdev group cannot fail). */
+  /**
+   * models vfio_ioctl_set_iommu + __vfio_container_attach_groups: each driver that claims
+   * the type opens a back-end and attaches every group; a failure undoes the attaches and
+   * the next driver tries. The last error, or ENODEV when no driver tried.
+   */
+  setIommu(type: number): number {
+    if (this.groups.size === 0 || this.iommu) throw new KernelError('EINVAL');
+    let err: KernelError = new KernelError('ENODEV');
+    for (const d of this.drivers) {
+      if (d.checkExtension(type) <= 0) continue;
+      let backend: VfioIommuBackend;
+      try {
+        backend = d.open(type);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        err = e;
+        continue;
+      }
+      const attached: VfioGroup[] = [];
+      try {
+        for (const g of this.groups) {
+          backend.attachGroup?.(g);
+          attached.push(g);
+        }
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        for (const g of attached) backend.detachGroup?.(g);
+        backend.release();
+        err = e;
+        continue;
+      }
+      this.iommu = backend;
+      return 0;
+    }
+    throw err;
+  }
+
+  /** models __vfio_group_set_container: a container with a backend attaches the group first (which may refuse). */
   addGroup(group: VfioGroup): void {
+    this.iommu?.attachGroup?.(group);
     this.groups.add(group);
   }
 
   /** models __vfio_group_unset_container: the last group leaving deprivileges the container. */
   removeGroup(group: VfioGroup): void {
+    this.iommu?.detachGroup?.(group);
     this.groups.delete(group);
     if (this.groups.size === 0 && this.iommu) {
       this.iommu.release();
@@ -80,9 +119,13 @@ export class VfioContainer {
   }
 
   snapshot(): VfioContainerSnapshot {
+    const type1 = this.iommu instanceof VfioIommuType1 ? this.iommu : undefined;
+    const other = this.iommu && !type1 ? this.iommu : undefined;
+    const driver = other ? this.drivers.find((d) => d.restore) : undefined;
     return {
       iommu: this.iommu ? this.iommu.type : null,
-      dmas: (this.iommu?.dmas ?? []).map((d) => ({
+      ...(other && driver ? { backend: { driver: driver.name, state: other.snapshot?.() } } : {}),
+      dmas: (type1?.dmas ?? []).map((d) => ({
         iova: d.iova.toString(),
         vaddr: d.vaddr.toString(),
         size: d.size.toString(),
@@ -92,14 +135,18 @@ export class VfioContainer {
     };
   }
 
-  static restore(s: VfioContainerSnapshot): VfioContainer {
-    const c = new VfioContainer();
-    if (s.iommu !== null) {
-      c.iommu = new VfioIommuType1(s.iommu !== VFIO_TYPE1_IOMMU);
+  static restore(s: VfioContainerSnapshot, drivers?: readonly VfioIommuDriver[], group?: (id: number) => VfioGroup | undefined): VfioContainer {
+    const c = new VfioContainer(drivers);
+    if (s.backend) {
+      const d = drivers?.find((x) => x.name === s.backend!.driver);
+      if (d?.restore && group) c.iommu = d.restore(s.backend.state, group);
+    } else if (s.iommu !== null) {
+      const t1 = new VfioIommuType1(s.iommu !== VFIO_TYPE1_IOMMU);
+      c.iommu = t1;
       for (const d of s.dmas) {
         const dma: VfioDma = { iova: BigInt(d.iova), vaddr: BigInt(d.vaddr), size: BigInt(d.size), flags: d.flags, pid: d.pid };
-        c.iommu.dmas.push(dma);
-        c.iommu.dmaAvail--;
+        t1.dmas.push(dma);
+        t1.dmaAvail--;
       }
     }
     return c;

@@ -9,6 +9,7 @@ import { CharDevice, type CheckpointRefs, type DeviceFile, type OpenContext } fr
 import { IommuGroups, type IommuGroup, type IommuMember } from './iommu-groups.js';
 import { VfioContainer, type VfioContainerSnapshot } from './vfio-container.js';
 import { VfioDevice, type VfioDeviceOps, type VfioKvm } from './vfio-device.js';
+import { TYPE1_IOMMU_DRIVER, type VfioIommuDriver } from './vfio-iommu-driver.js';
 import { VfioGroup, type VfioEventSink } from './vfio-group.js';
 
 /** The misc device number of /dev/vfio/vfio (10:196) and the first dynamic vfio major. */
@@ -44,6 +45,8 @@ export class VfioCore {
   files: VfioFileFactory | undefined;
   /** Observer of group events (the realize-flow trace). */
   sink: VfioEventSink | undefined;
+  /** The IOMMU back-ends registered (vfio_register_iommu_driver): Type1 unless the arch says otherwise. */
+  iommuDrivers: readonly VfioIommuDriver[] = [TYPE1_IOMMU_DRIVER];
 
   constructor(private readonly ctx: KernelContext) {
     this.iommuGroups = new IommuGroups(ctx);
@@ -157,7 +160,7 @@ export class VfioCore {
   /** Rebuilds containers and group state; returns the containers by checkpoint id for the fd tables. */
   restore(s: VfioSnapshot, kvmById: (id: number) => VfioKvm | undefined): Map<number, VfioContainer> {
     const containers = new Map<number, VfioContainer>();
-    for (const c of s.containers) containers.set(c.id, VfioContainer.restore(c));
+    for (const c of s.containers) containers.set(c.id, VfioContainer.restore(c, this.iommuDrivers, (id) => this.groups.get(id)));
     for (const saved of s.groups) {
       const g = this.groups.get(saved.id);
       if (!g) continue;

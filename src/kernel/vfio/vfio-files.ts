@@ -14,7 +14,7 @@ export class VfioFiles implements VfioFileFactory {
 
   /** models vfio_fops_open: every open is a new, empty container. */
   openContainer(_ctx: OpenContext): DeviceFile {
-    return new VfioContainerFile(new VfioContainer());
+    return new VfioContainerFile(new VfioContainer(this.core.iommuDrivers));
   }
 
   /** models vfio_group_fops_open. */

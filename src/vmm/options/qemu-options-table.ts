@@ -21,7 +21,7 @@ export function optionTable(supported: readonly (readonly [string, boolean])[], 
   ]);
 }
 
-const S390X_OPTIONS: readonly (readonly [string, boolean])[] = [
+export const S390X_OPTIONS: readonly (readonly [string, boolean])[] = [
   ['accel', true], ['action', true], ['add-fd', true], ['append', true], ['async-teardown', false],
   ['audio', true], ['audio-help', false], ['audiodev', true], ['bios', true], ['blockdev', true],
   ['boot', true], ['cdrom', true], ['chardev', true], ['chroot', true], ['compat', true], ['cpu', true],

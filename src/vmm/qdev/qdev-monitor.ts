@@ -43,6 +43,15 @@ function setProperty(dev: DeviceState, key: string, value: string, profile: Qemu
       return;
     }
     case 'uint32': {
+      if (profile === 'modern') {
+        // models the keyval input visitor: qemu_strtou64 of the whole text ("-1" wraps), then the uint32_t range
+        const m = /^\s*([-+]?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.exec(value);
+        if (!m) throw new QemuError(`Parameter '${key}' expects integer`);
+        const v = BigInt(m[2]!.length > 1 && m[2]!.startsWith('0') && !/^0x/i.test(m[2]!) ? `0o${m[2]!.slice(1)}` : m[2]!);
+        if (m[1] === '-' ? v !== 0n : v > 0xffff_ffffn) throw new QemuError(`Parameter '${key}' expects uint32_t`);
+        prop.set(dev, Number(v));
+        return;
+      }
       const n = /^\s*[-+]?(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)/i.exec(value);
       if (!n) throw new QemuError(`Parameter '${key}' expects an int64 value or range`);
       const num = Number(n[1]!.startsWith('0') && n[1]!.length > 1 && !/^0x/i.test(n[1]!) ? parseInt(n[1]!, 8) : n[1]!);
@@ -68,6 +77,10 @@ export function qdevDeviceAdd(ctx: DeviceAddContext, opts: DeviceOptions): Devic
   const driver = opts.driver;
   if (driver === undefined) throw new QemuError("Parameter 'driver' is missing");
   const cls = qdevGetDeviceClass(types, driver, hotplug, vm.profile);
+  // models 7.2's qdev_get_device_class: a sysbus device must be on the machine's allow-list
+  if (vm.profile === 'modern' && cls.busType === 'System' && vm.dynamicSysbusAllowed?.(cls.typeName) === false) {
+    throw new QemuError("Parameter 'driver' expects a dynamic sysbus device type for the machine");
+  }
   if (!cls.instantiate) throw new QemuError(`the twin does not model device '${cls.typeName}' (only vfio-ap)`);
 
   let bus;
@@ -105,6 +118,13 @@ export function qdevDeviceAdd(ctx: DeviceAddContext, opts: DeviceOptions): Devic
   // device_set_realized: a hot-plugged device is reset once it is realized
   if (dev.hotplugged) dev.reset(vm);
   bus.hotplugHandler?.plug?.(dev);
+  // the machine's own plug handler (virt links a dynamic sysbus device into its platform bus)
+  try {
+    vm.machinePlug?.(dev);
+  } catch (e) {
+    qdevUnparent(dev);
+    throw e;
+  }
   return dev;
 }
 

@@ -84,9 +84,23 @@ export class VfioState {
 
 const iommuName = (type: number): string => (type === VFIO_TYPE1v2_IOMMU ? 'VFIO_TYPE1v2_IOMMU' : 'VFIO_TYPE1_IOMMU');
 
+/**
+ * A DMA address space other than system memory (a pseries PHB's IOMMU): its containers
+ * and how a group connects to one (the sPAPR IOMMU path). Without one, the system AS.
+ */
+export interface VfioAddressSpace {
+  owns(container: VfioContainer): boolean;
+  connect(vm: VmContext, group: VfioGroup): void;
+  /** The last group leaves: the space's listeners let go of the container (before UNSET_CONTAINER). */
+  release(vm: VmContext, container: VfioContainer): void;
+  /** The container is closed. */
+  forget(container: VfioContainer): void;
+}
+
 /** models vfio_get_group: reuse, or open /dev/vfio/N, check viability and connect a container. */
-export function vfioGetGroup(vm: VmContext, groupId: number): VfioGroup {
+export function vfioGetGroup(vm: VmContext, groupId: number, as?: VfioAddressSpace): VfioGroup {
   const existing = vm.vfio.groups.find((g) => g.groupId === groupId);
+  if (existing && as && !as.owns(existing.container)) throw new QemuError(`group ${groupId} used in multiple address spaces`);
   if (existing) {
     vm.trace('vfio_get_group', `group ${groupId} already open in this QEMU (fd ${existing.fd}), reused`);
     return existing;
@@ -116,7 +130,8 @@ export function vfioGetGroup(vm: VmContext, groupId: number): VfioGroup {
     }
     const group = new VfioGroup(groupId, fd, undefined as unknown as VfioContainer);
     try {
-      vfioConnectContainer(vm, group);
+      if (as) as.connect(vm, group);
+      else vfioConnectContainer(vm, group);
     } catch (e) {
       if (e instanceof QemuError) e.prepend(`failed to setup container for group ${groupId}: `);
       throw e;
@@ -203,13 +218,14 @@ function vfioConnectContainer(vm: VmContext, group: VfioGroup): void {
 }
 
 /** models vfio_put_group: only when its last device left; KVM first, then the container. */
-export function vfioPutGroup(vm: VmContext, group: VfioGroup): void {
+export function vfioPutGroup(vm: VmContext, group: VfioGroup, as?: VfioAddressSpace): void {
   if (group.devices.length > 0) return;
   const { sys } = vm;
   kvmVfioGroupDel(vm, group);
   const container = group.container;
   const last = container.groups.length === 1;
-  if (last) {
+  if (last && as) as.release(vm, container);
+  else if (last) {
     // models memory_listener_unregister: the sections are unmapped
     const { ram } = vm.vfio;
     try {
@@ -230,6 +246,7 @@ export function vfioPutGroup(vm: VmContext, group: VfioGroup): void {
     closeQuietly(vm, container.fd);
     vm.trace('vfio_disconnect_container', `close container fd ${container.fd}`);
     vm.vfio.containers.splice(vm.vfio.containers.indexOf(container), 1);
+    as?.forget(container);
   }
   vm.vfio.groups.splice(vm.vfio.groups.indexOf(group), 1);
   closeQuietly(vm, group.fd);
@@ -275,7 +292,7 @@ export function vfioPutBaseDevice(vm: VmContext, dev: VfioDeviceHandle): void {
   dev.fd = -1;
 }
 
-function closeQuietly(vm: VmContext, fd: number): void {
+export function closeQuietly(vm: VmContext, fd: number): void {
   try {
     vm.sys.close(fd);
   } catch {

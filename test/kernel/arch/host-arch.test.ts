@@ -2,9 +2,8 @@
 // are s390x; version-1 state files still load; /proc/cmdline and module parameters.
 
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apOf } from '../../../src/kernel/ap/ap-subsystem.js';
-import { loadArch } from '../../../src/kernel/arch/index.js';
 import { Host } from '../../../src/kernel/host.js';
 import { HostSpecError, parseHostSpec } from '../../../src/kernel/host-spec.js';
 import { ModuleParams, cmdlineWords } from '../../../src/kernel/module-params.js';
@@ -12,9 +11,6 @@ import { KernelLog } from '../../../src/kernel/printk.js';
 import { readText } from '../../../src/kernel/syscall-surface.js';
 import { Vfs } from '../../../src/kernel/vfs/vfs.js';
 import { errno } from '../sh.js';
-
-// the ARM kernel's parts load on demand, as a CLI start on an ARM state loads them
-beforeAll(async () => { for (const a of ['aarch64', 'arm'] as const) await loadArch(a); });
 
 const now = (): number => 1_700_000_000_000;
 
@@ -34,7 +30,7 @@ describe('HostSpec: a discriminated union on arch', () => {
       }
     };
     expect(bad({ arch: 'mips' })).toMatch(/^invalid host spec: arch: Invalid discriminator value/);
-    expect(bad({ arch: 'ppc64le' })).toMatch(/^invalid host spec: arch: /);
+    expect(bad({ arch: 'ppc64le' })).toBe('invalid host spec: phbs: Invalid input: expected array, received undefined');
     expect(bad({ arch: 'aarch64', adapters: [] })).toMatch(/^invalid host spec: Unrecognized key: "adapters"/);
     expect(bad({ arch: 'aarch64', platformDevices: [{ node: 'smb/x@0', compatible: ['a'] }] })).toBe(
       'invalid host spec: platformDevices[0].node: expected a device-tree node path such as /smb/xgmac@e0700000',

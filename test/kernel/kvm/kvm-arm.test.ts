@@ -1,7 +1,7 @@
 // KVM on ARM: the vGIC device, KVM_IRQ_LINE for SPIs, and irqfds with a resample fd (the
 // path VFIO's level interrupts take to a guest without QEMU).
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GIC_SPURIOUS } from '../../../src/core/gic-distributor.js';
 import {
   KVM_CAP_ARM_VM_IPA_SIZE,
@@ -20,15 +20,11 @@ import {
   encodeIrqfd,
 } from '../../../src/core/kvm-irq-uapi.js';
 import { KVM_CHECK_EXTENSION, KVM_CREATE_DEVICE, KVM_CREATE_VM, KVM_SET_DEVICE_ATTR, decodeCreateDevice, encodeCreateDevice, encodeDeviceAttr } from '../../../src/core/kvm-uapi.js';
-import { loadArch } from '../../../src/kernel/arch/index.js';
 import { Host } from '../../../src/kernel/host.js';
 import { parseHostSpec } from '../../../src/kernel/host-spec.js';
 import { armKvm } from '../../../src/kernel/kvm/arm/kvm-arm.js';
 import { EFD_NONBLOCK, O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { errno } from '../sh.js';
-
-// the ARM kernel's parts load on demand, as a CLI start on an ARM state loads them
-beforeAll(async () => { for (const a of ['aarch64', 'arm'] as const) await loadArch(a); });
 
 function armVm(arch: 'aarch64' | 'arm' = 'aarch64', profile: 'modern' | 'legacy' = 'modern') {
   const host = Host.boot(parseHostSpec({ arch, profile }), { now: () => 0 });

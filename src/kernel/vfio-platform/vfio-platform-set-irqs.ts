@@ -1,0 +1,79 @@
+// VFIO_DEVICE_SET_IRQS on a vfio-platform device: the common validation
+// (vfio_set_irqs_validate_and_prepare with the number of IRQ indexes as both limits), then
+// vfio_platform_set_irqs_ioctl's MASK / UNMASK / TRIGGER rules (spec vfio-core §1.10).
+
+import { KernelError } from '../../core/errno.js';
+import {
+  VFIO_IRQ_INFO_MASKABLE,
+  VFIO_IRQ_SET_ACTION_MASK,
+  VFIO_IRQ_SET_ACTION_TRIGGER,
+  VFIO_IRQ_SET_ACTION_TYPE_MASK,
+  VFIO_IRQ_SET_ACTION_UNMASK,
+  VFIO_IRQ_SET_DATA_BOOL,
+  VFIO_IRQ_SET_DATA_EVENTFD,
+  VFIO_IRQ_SET_DATA_NONE,
+  VFIO_IRQ_SET_DATA_TYPE_MASK,
+  VFIO_IRQ_SET_HEADER_SIZE,
+  decodeIrqSet,
+  getS32,
+} from '../../core/vfio-uapi.js';
+import type { IoctlArg } from '../syscall-surface.js';
+import type { Task } from '../vfs/node.js';
+import type { VfioPlatformIrq } from './vfio-platform-irq.js';
+
+const U32_MAX = 0xffff_ffff;
+
+/** models vfio_set_irqs_validate_and_prepare: the payload size, or EINVAL. */
+function validate(arg: IoctlArg, numIrqs: number): { buf: Uint8Array; dataSize: number } {
+  if (!(arg instanceof Uint8Array) || arg.length < VFIO_IRQ_SET_HEADER_SIZE) throw new KernelError('EFAULT');
+  const h = decodeIrqSet(arg);
+  if (h.argsz < VFIO_IRQ_SET_HEADER_SIZE) throw new KernelError('EINVAL');
+  if (h.index >= numIrqs || h.count >= U32_MAX - h.start || (h.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) !== 0)
+    throw new KernelError('EINVAL');
+  if (h.start >= numIrqs || h.start + h.count > numIrqs) throw new KernelError('EINVAL');
+  const type = h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+  const size = type === VFIO_IRQ_SET_DATA_NONE ? 0 : type === VFIO_IRQ_SET_DATA_BOOL ? 1 : type === VFIO_IRQ_SET_DATA_EVENTFD ? 4 : -1;
+  if (size < 0) throw new KernelError('EINVAL');
+  const dataSize = size * h.count;
+  if (size > 0 && h.argsz - VFIO_IRQ_SET_HEADER_SIZE < dataSize) throw new KernelError('EINVAL');
+  // memdup_user of the payload: the caller's buffer must hold it
+  if (arg.length < VFIO_IRQ_SET_HEADER_SIZE + dataSize) throw new KernelError('EFAULT');
+  return { buf: arg, dataSize };
+}
+
+/** models vfio_platform_set_irqs_ioctl after the validation. */
+export function vfioPlatformSetIrqs(irqs: readonly VfioPlatformIrq[], arg: IoctlArg, task: Task | undefined): number {
+  const { buf } = validate(arg, irqs.length);
+  const h = decodeIrqSet(buf);
+  const irq = irqs[h.index]!;
+  const dataType = h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+  const bool = (): boolean => buf[VFIO_IRQ_SET_HEADER_SIZE] !== 0;
+  const fd = (): number => getS32(buf, VFIO_IRQ_SET_HEADER_SIZE);
+  switch (h.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
+    case VFIO_IRQ_SET_ACTION_MASK:
+    case VFIO_IRQ_SET_ACTION_UNMASK: {
+      const which = (h.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) === VFIO_IRQ_SET_ACTION_MASK ? 'mask' : 'unmask';
+      // models vfio_platform_set_irq_mask / _unmask
+      if (h.start !== 0 || h.count !== 1 || !(irq.flags & VFIO_IRQ_INFO_MASKABLE)) throw new KernelError('EINVAL');
+      if (dataType === VFIO_IRQ_SET_DATA_EVENTFD) irq.setVirqfd(which, fd(), task);
+      else if (dataType === VFIO_IRQ_SET_DATA_NONE || bool()) {
+        if (which === 'mask') irq.doMask();
+        else irq.doUnmask();
+      }
+      return 0;
+    }
+    case VFIO_IRQ_SET_ACTION_TRIGGER: {
+      // models vfio_platform_set_irq_trigger
+      if (h.count === 0 && dataType === VFIO_IRQ_SET_DATA_NONE) {
+        irq.setTrigger(-1, task);
+        return 0;
+      }
+      if (h.start !== 0 || h.count !== 1) throw new KernelError('EINVAL');
+      if (dataType === VFIO_IRQ_SET_DATA_EVENTFD) irq.setTrigger(fd(), task);
+      else if (dataType === VFIO_IRQ_SET_DATA_NONE || bool()) irq.handler();
+      return 0;
+    }
+    default:
+      throw new KernelError('ENOTTY');
+  }
+}

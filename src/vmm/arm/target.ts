@@ -1,0 +1,99 @@
+// qemu-system-aarch64 and qemu-system-arm: the ARM targets of the VMM. Machine init models
+// virt's machvirt_init as far as passthrough needs it: the CPU model (its DT compatible),
+// the GIC (in-kernel under KVM), the platform bus, the -m size and dumpdtb.
+
+import { QemuOptsError, keyvalGetString, parseCpuOption } from '../options/index.js';
+import type { MachineInit, VmmTarget } from '../target.js';
+import type { Vm } from '../vm.js';
+import { ArmBoard, type ArmBoardSnapshot } from './board.js';
+import { CPU_HELP } from './captured-machine-table.js';
+import { armDeviceTypes } from './device-types.js';
+import { VIRT_MACHINE_PROPERTIES, armMachineTypes, isVirtMachine, type ArmBinary } from './machine.js';
+import { ARM_OPTIONS } from './options.js';
+
+/** The CPU models of `-cpu help` (and host, under KVM). */
+function cpuModels(binary: ArmBinary): string[] {
+  return CPU_HELP[binary]
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+const AARCH64_CPUS = /^(cortex-a(35|53|55|57|72|76|710)|a64fx|neoverse-.*|max|host)$/;
+
+/** The cpu node's compatible (ARMCPU dtb_compatible) and whether the CPU is AArch64. */
+function cpuDt(model: string, binary: ArmBinary): { compatible: string; aarch64: boolean } {
+  const aarch64 = binary === 'qemu-system-aarch64' && AARCH64_CPUS.test(model);
+  if (model === 'host' || model === 'max') return { compatible: aarch64 ? 'arm,arm-v8' : 'arm,cortex-a15', aarch64 };
+  return { compatible: `arm,${model}`, aarch64 };
+}
+
+/** /chosen's rng-seed and kaslr-seed: QEMU takes them from the host's RNG; the twin derives them from the VM id. */
+function seeds(id: string): number[] {
+  let h = 0x811c9dc5;
+  const out: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    for (const c of `${id}/${i}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    out.push(h);
+  }
+  return out;
+}
+
+function initMachine(binary: ArmBinary, init: MachineInit): ArmBoard {
+  const { vm, cl, machine } = init;
+  const virt = isVirtMachine(machine.name);
+  const models = cpuModels(binary);
+  const cpuText = cl.cpu?.text ?? 'cortex-a15';
+  let model: string;
+  try {
+    model = parseCpuOption(cpuText, (m) => (models.includes(m) || (m === 'host' && vm.accel === 'kvm') ? m : undefined)).model;
+  } catch (e) {
+    if (e instanceof QemuOptsError) init.fail(e.qemuMessage, e.hint);
+    throw e;
+  }
+  const dt = cpuDt(model, binary);
+  vm.trace('machvirt_init', `${machine.name}: ${model} CPU, ${vm.accel === 'kvm' ? 'in-kernel GICv2' : 'emulated GICv2'}, platform bus at 0xc000000 (SPIs 112..175)`);
+  const dumpdtb = keyvalGetString(cl.machine, 'dumpdtb');
+  return new ArmBoard(vm, {
+    virt,
+    cpu: model,
+    ...(dumpdtb !== undefined ? { dumpdtb } : {}),
+    fdt: {
+      platformBusNode: vm.profile === 'modern' ? 'platform-bus@c000000' : 'platform@c000000',
+      ramSize: vm.vfio.ram.size,
+      cpuCompatible: dt.compatible,
+      aarch64Cpu: dt.aarch64,
+      seeds: seeds(vm.id),
+    },
+  });
+}
+
+function restoreBoard(vm: Vm, saved: unknown): ArmBoard {
+  const s = saved as ArmBoardSnapshot;
+  const config = { ...s.config, fdt: { ...s.config.fdt, ramSize: BigInt(s.config.fdt.ramSize) } };
+  const board = new ArmBoard(vm, config, s);
+  vm.board = board;
+  board.restoreDevices(s.devices);
+  return board;
+}
+
+function armTarget(binary: ArmBinary): VmmTarget {
+  return {
+    progname: binary,
+    options: ARM_OPTIONS,
+    versions: { modern: '7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', legacy: '3.1.0' },
+    accelerators: ['kvm', 'tcg'],
+    deviceTypes: (profile) => armDeviceTypes(binary, profile),
+    machineTypes: (profile) => armMachineTypes(binary, profile),
+    machineProperties: (m) => (isVirtMachine(m.name) ? VIRT_MACHINE_PROPERTIES : new Map()),
+    unmodelledMachine: (m) => (isVirtMachine(m.name) || m.name === 'none' ? undefined : 'the twin models only the virt machine'),
+    cpuList: () => CPU_HELP[binary],
+    kvmVmType: () => 0,
+    initMachine: (init) => initMachine(binary, init),
+    restoreBoard,
+  };
+}
+
+export const aarch64Target = armTarget('qemu-system-aarch64');
+export const armTarget32 = armTarget('qemu-system-arm');

@@ -1,0 +1,150 @@
+// The pseries machine of one VM: its PHBs (the default one and any -device
+// spapr-pci-host-bridge), the vfio-pci functions on them, the RTAS calls that reach them,
+// and the guest OS above, plus what a snapshot keeps to rebuild them.
+
+import { PseriesGuest, type PseriesGuestState, type PseriesMachine } from '../../guest/pseries/pseries-guest.js';
+import type { BusState } from '../qdev/qdev.js';
+import { walkDevices } from '../qdev/qdev.js';
+import type { Board, VfioDeviceRow } from '../target.js';
+import { VfioPciDevice } from '../vfio/vfio-pci.js';
+import type { Vm } from '../vm.js';
+import { SpaprPhb } from './spapr-phb.js';
+import { rtasCall } from './spapr-rtas.js';
+
+export interface SpaprDeviceSnapshot {
+  id?: string;
+  opts: [string, string][];
+  hotplugged: boolean;
+  host?: string;
+  sysfsdev?: string;
+  addr: number;
+  devfn: number;
+  name: string;
+  fd: number;
+  groupId?: number;
+  flags: number;
+  numRegions: number;
+  numIrqs: number;
+  configOffset: string;
+  config: string;
+  pciAer: boolean;
+}
+
+export interface SpaprBoardSnapshot {
+  cpu: string;
+  phbs: { index: number; id?: string; opts: [string, string][]; bus: string; tableEnabled: boolean; containers: { fd: number; window: string | null }[]; devices: SpaprDeviceSnapshot[] }[];
+  guest: PseriesGuestState;
+}
+
+export class SpaprBoard implements Board {
+  readonly exitEffects = 'device fds → eeh_dev_release gives each PE back to the host; containers release their windows';
+  readonly guest: PseriesGuest;
+  machineDone?: () => void;
+
+  constructor(
+    private readonly vm: Vm,
+    readonly sysbus: BusState,
+    readonly cpuName: string,
+    saved?: PseriesGuestState,
+  ) {
+    this.guest = new PseriesGuest(this.machine(), saved);
+  }
+
+  /** The PHBs of the machine in creation order (spapr->phbs). */
+  phbs(): SpaprPhb[] {
+    return [...walkDevices(this.sysbus)].filter((d): d is SpaprPhb => d instanceof SpaprPhb && d.realized);
+  }
+
+  /** The machine as the guest sees it. */
+  private machine(): PseriesMachine {
+    const vm = this.vm;
+    return {
+      phbs: () => this.phbs().map((p) => ({ index: p.index, buid: p.buid, devfns: [...p.functions().keys()] })),
+      rtas: (name, args, nret) => {
+        const rets = rtasCall({ vm, phbs: () => this.phbs() }, name, args, nret);
+        if (rets && name !== 'ibm,read-pci-config' && name !== 'ibm,write-pci-config') this.tracePeStates();
+        return rets;
+      },
+      mmio: (index, devfn, bar, offset) => {
+        const dev = this.phbs().find((p) => p.index === index)?.functions().get(devfn);
+        return dev ? dev.barRead(vm, bar, offset, 4) : 0xffff_ffff;
+      },
+    };
+  }
+
+  /** What the host's PEs look like after an EEH call (the hardware under the guest). */
+  private tracePeStates(): void {
+    const states = this.vfioPciDevices().map((d) => {
+      const s = this.vm.manager.host.pciPeState?.(d.vdev.name);
+      return s ? `${d.vdev.name} PE#${s.pe.toString(16)} state=${s.state}` : undefined;
+    });
+    const text = states.filter((s) => s !== undefined).join(', ');
+    if (text) this.vm.trace('eeh_pe_state', text);
+  }
+
+  boot(): void {
+    if (this.guest.state.booted) return;
+    this.reset();
+  }
+
+  reset(): void {
+    this.guest.boot();
+    const eeh = Object.entries(this.guest.state.eeh).map(([d, e]) => `${d} ${e.status === 0 ? 'EEH enabled' : `EEH unavailable (${e.status})`}`);
+    this.vm.trace('guest_boot', eeh.length ? eeh.join(', ') : 'no PCI devices');
+  }
+
+  vfioPciDevices(): VfioPciDevice[] {
+    return this.vm.devices().filter((d): d is VfioPciDevice => d instanceof VfioPciDevice);
+  }
+
+  vfioDevices(): VfioDeviceRow[] {
+    return this.vfioPciDevices().map((d) => ({ type: d.typeName, id: d.id ?? null, sysfsdev: d.vdev.sysfsdev ?? null, name: d.vdev.name, group: d.vdev.group?.groupId ?? null }));
+  }
+
+  cpuJson(): unknown {
+    return { model: this.cpuName };
+  }
+
+  listJson(): Record<string, unknown> {
+    return { phbs: this.phbs().map((p) => ({ index: p.index, buid: `0x${p.buid.toString(16)}`, eeh: p.eehAvailable() })) };
+  }
+
+  snapshot(): SpaprBoardSnapshot {
+    return {
+      cpu: this.cpuName,
+      phbs: this.phbs().map((p) => ({
+        index: p.index,
+        ...(p.id !== undefined ? { id: p.id } : {}),
+        opts: p.opts,
+        bus: p.bus!.name,
+        tableEnabled: p.as.tableEnabled,
+        containers: p.as.list().map((c) => ({ fd: c.fd, window: p.as.windowOf(c)?.toString() ?? null })),
+        devices: [...p.functions().values()].map((d) => ({
+          ...(d.id !== undefined ? { id: d.id } : {}),
+          opts: d.opts,
+          hotplugged: d.hotplugged,
+          ...(d.host !== undefined ? { host: d.host } : {}),
+          ...(d.sysfsdev !== undefined ? { sysfsdev: d.sysfsdev } : {}),
+          addr: d.addr,
+          devfn: d.devfn,
+          name: d.vdev.name,
+          fd: d.vdev.fd,
+          ...(d.vdev.group ? { groupId: d.vdev.group.groupId } : {}),
+          flags: d.vdev.flags,
+          numRegions: d.vdev.numRegions,
+          numIrqs: d.vdev.numIrqs,
+          configOffset: d.configOffset.toString(),
+          config: Buffer.from(d.config).toString('base64'),
+          pciAer: d.pciAer,
+        })),
+      })),
+      guest: structuredClone(this.guest.state),
+    };
+  }
+}
+
+/** The pseries machine of a VM of qemu-system-ppc64; throws for another target's VM. */
+export function spaprBoard(vm: Vm): SpaprBoard {
+  if (!(vm.board instanceof SpaprBoard)) throw new Error(`${vm.id} is not a pseries VM`);
+  return vm.board;
+}

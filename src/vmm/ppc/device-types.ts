@@ -1,0 +1,37 @@
+// The device types of qemu-system-ppc64: the 7.2 table (help only), and the two the twin
+// instantiates, spapr-pci-host-bridge and vfio-pci.
+
+import { TypeRegistry, type DeviceCategory } from '../qdev/qdev.js';
+import { vfioPciClass } from '../vfio/vfio-pci.js';
+import type { QemuProfile } from '../vm-context.js';
+import { PPC64_DEVICE_PROPERTIES, PPC64_DEVICE_TABLE } from './ppc64-tables.js';
+import { spaprPhbClass } from './spapr-phb.js';
+
+const registries = new Map<QemuProfile, TypeRegistry>();
+
+export function ppc64DeviceTypes(profile: QemuProfile): TypeRegistry {
+  let types = registries.get(profile);
+  if (!types) registries.set(profile, (types = build()));
+  return types;
+}
+
+function build(): TypeRegistry {
+  const types = new TypeRegistry();
+  for (const e of PPC64_DEVICE_TABLE) {
+    types.register({
+      typeName: e.name,
+      abstract: false,
+      userCreatable: true,
+      hotpluggable: true,
+      ...(e.bus ? { busType: e.bus } : {}),
+      ...(e.alias ? { alias: e.alias } : {}),
+      ...(e.desc ? { desc: e.desc } : {}),
+      categories: e.categories as DeviceCategory[],
+      props: [],
+      helpProps: [],
+    });
+  }
+  types.register(spaprPhbClass(PPC64_DEVICE_PROPERTIES['spapr-pci-host-bridge']));
+  types.register(vfioPciClass(PPC64_DEVICE_PROPERTIES['vfio-pci']));
+  return types;
+}
