@@ -35,6 +35,7 @@ export class LiveTwin {
   private twin: Twin;
   private proc: Syscalls;
   private generationCount = 0;
+  private ueventSeqnum = 0;
 
   constructor(twin: Twin) {
     this.twin = twin;
@@ -218,7 +219,12 @@ export class LiveTwin {
     this.generationCount++;
     if (this.events.size === 0) return;
     for (const e of this.dmesg(logFrom).entries) this.events.emit(e);
-    if (census) for (const u of censusDiff(census, takeCensus(this.host))) this.events.emit(u);
+    if (census)
+      for (const u of censusDiff(census, takeCensus(this.host))) {
+        // models uevent_seqnum: every uevent the kernel sends is numbered, from 1 after boot
+        u.properties.SEQNUM = String(++this.ueventSeqnum);
+        this.events.emit(u);
+      }
     for (const t of trace?.vms.trace.events ?? []) if (t.seq >= trace!.from) this.events.emit({ type: 'trace', ...t });
     this.events.emit({ type: 'change', generation: this.generationCount, cause });
   }
