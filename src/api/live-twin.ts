@@ -50,6 +50,12 @@ export class LiveTwin {
     return new LiveTwin(await Twin.restore(snap, { eagerVms: true }));
   }
 
+  /** The twin a state file holds (`vfioctl host init` wrote it); changes stay in memory until saved. */
+  static async load(statePath: string): Promise<LiveTwin> {
+    const { StateStore } = await import('./state-store.js');
+    return new LiveTwin(await new StateStore(statePath).loadTwin());
+  }
+
   get host(): Host {
     return this.twin.host;
   }
@@ -158,8 +164,9 @@ export class LiveTwin {
 
   // ---- snapshots ----------------------------------------------------------------------
 
+  /** The whole twin as plain JSON data (a copy: later changes do not show in it). */
   snapshot(): TwinSnapshot {
-    return this.twin.snapshot();
+    return JSON.parse(JSON.stringify(this.twin.snapshot())) as TwinSnapshot;
   }
 
   /** Replaces the whole twin (a test resets between cases); listeners stay subscribed. */
