@@ -99,3 +99,18 @@ export function snapshotVms(vms: VmManager): VmsSnapshot {
 export function restoreVms(host: Host, snap: VmsSnapshot | undefined): VmManager {
   return VmManager.restore(hostVmAdapter(host), snap);
 }
+
+/**
+ * Runs fn with the kernel's trace events also recorded in the VMs' trace (as VM "host"),
+ * in the order they happen: a host interrupt line, vfio-platform's handler, KVM's irqfd,
+ * the guest, the EOI and the unmask read as one story in `vfioctl trace`.
+ */
+export function withKernelTrace<T>(host: Host, vms: VmManager, fn: () => T): T {
+  const prev = host.trace.observer;
+  host.trace.observer = (e) => vms.trace.record('host', e.event, e.detail);
+  try {
+    return fn();
+  } finally {
+    host.trace.observer = prev;
+  }
+}

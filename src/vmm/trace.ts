@@ -17,7 +17,6 @@ export interface TraceEvent {
 export const TRACE_LIMIT = 4096;
 
 export class Trace {
-  /** Up to twice the limit: trimming in one splice per `limit` events keeps record O(1). */
   private readonly buf: TraceEvent[] = [];
   private nextSeq = 1;
   private quiet = 0;
@@ -33,12 +32,18 @@ export class Trace {
   record(vm: string, event: string, detail = ''): void {
     if (this.quiet > 0) return;
     this.buf.push({ seq: this.nextSeq++, vm, event, detail });
-    if (this.buf.length >= 2 * this.limit) this.buf.splice(0, this.buf.length - this.limit);
+    // trimmed in batches: one splice per `limit` events keeps recording O(1)
+    if (this.buf.length > 2 * this.limit) this.trim();
   }
 
-  /** The last `limit` events, oldest first. */
+  /** The most recent events, at most `limit`. */
   get events(): TraceEvent[] {
-    return this.buf.length > this.limit ? this.buf.slice(-this.limit) : this.buf;
+    this.trim();
+    return this.buf;
+  }
+
+  private trim(): void {
+    if (this.buf.length > this.limit) this.buf.splice(0, this.buf.length - this.limit);
   }
 
   /** Runs fn without recording (restoring a VM replays its realize silently). */

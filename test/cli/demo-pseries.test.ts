@@ -16,6 +16,6 @@ describe('vfioctl demo --arch ppc64le', () => {
   });
 
   it('refuses an architecture it has no demo for', async () => {
-    expect(await runCli(['demo', '--arch', 'mips'])).toMatchObject({ code: 2, stderr: "vfioctl: demo: no demo for arch 'mips' (s390x or ppc64le)\n" });
+    expect(await runCli(['demo', '--arch', 'mips'])).toMatchObject({ code: 2, stderr: "vfioctl: demo: unknown arch 'mips' (s390x, aarch64, arm or ppc64le)\n" });
   });
 });
