@@ -11,13 +11,20 @@ import { armDeviceTypes } from './device-types.js';
 import { VIRT_MACHINE_PROPERTIES, armMachineTypes, isVirtMachine, type ArmBinary } from './machine.js';
 import { ARM_OPTIONS } from './options.js';
 
+const modelLists = new Map<ArmBinary, string[]>();
+
 /** The CPU models of `-cpu help` (and host, under KVM). */
 function cpuModels(binary: ArmBinary): string[] {
-  return CPU_HELP[binary]
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim())
-    .filter(Boolean);
+  let models = modelLists.get(binary);
+  if (!models) {
+    models = CPU_HELP[binary]
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean);
+    modelLists.set(binary, models);
+  }
+  return models;
 }
 
 const AARCH64_CPUS = /^(cortex-a(35|53|55|57|72|76|710)|a64fx|neoverse-.*|max|host)$/;
