@@ -111,6 +111,6 @@ describe('demo --arch', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('vfio_platform_intp_interrupt');
     expect(r.stdout).toContain('(trapped: vfio_region_read)');
-    expect(await runCli(['demo', '--arch', 'mips'])).toMatchObject({ code: 2, stderr: "vfioctl: demo: unknown arch 'mips' (s390x, aarch64 or arm)\n" });
+    expect(await runCli(['demo', '--arch', 'mips'])).toMatchObject({ code: 2, stderr: "vfioctl: demo: unknown arch 'mips' (s390x, aarch64, arm or ppc64le)\n" });
   });
 });
