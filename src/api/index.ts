@@ -5,6 +5,7 @@
 
 export { bootHost, bootTwin, presetNames, resolveSpec, type BootOptions } from './boot.js';
 export { LiveTwin, type DmesgPage } from './live-twin.js';
+export { guestCrycb, guestLszcrypt, vmList, vmMonitor, vmReset, vmStop, vmTrace, type VmRow } from './vm-commands.js';
 export { Twin, type TwinSnapshot, type TwinRestoreOptions } from './twin.js';
 export { StateStore, NoStateError } from './state-store.js';
 export { resolveStatePath } from './state-path.js';

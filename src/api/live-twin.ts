@@ -35,6 +35,7 @@ export class LiveTwin {
   private twin: Twin;
   private proc: Syscalls;
   private generationCount = 0;
+  private ueventSeqnum = 0;
 
   constructor(twin: Twin) {
     this.twin = twin;
@@ -47,6 +48,12 @@ export class LiveTwin {
 
   static async fromSnapshot(snap: TwinSnapshot): Promise<LiveTwin> {
     return new LiveTwin(await Twin.restore(snap, { eagerVms: true }));
+  }
+
+  /** The twin a state file holds (`vfioctl host init` wrote it); changes stay in memory until saved. */
+  static async load(statePath: string): Promise<LiveTwin> {
+    const { StateStore } = await import('./state-store.js');
+    return new LiveTwin(await new StateStore(statePath).loadTwin());
   }
 
   get host(): Host {
@@ -157,8 +164,9 @@ export class LiveTwin {
 
   // ---- snapshots ----------------------------------------------------------------------
 
+  /** The whole twin as plain JSON data (a copy: later changes do not show in it). */
   snapshot(): TwinSnapshot {
-    return this.twin.snapshot();
+    return JSON.parse(JSON.stringify(this.twin.snapshot())) as TwinSnapshot;
   }
 
   /** Replaces the whole twin (a test resets between cases); listeners stay subscribed. */
@@ -198,11 +206,32 @@ export class LiveTwin {
     }
   }
 
+  /**
+   * change() for a caller that cannot wait (a write through a FUSE mount of this twin): the
+   * trace is reported only if the VMM is loaded already.
+   */
+  changeSync<T>(cause: string, fn: () => T): T {
+    const logFrom = this.host.log.entries.length;
+    const vms = this.twin.loadedVms;
+    const traceFrom = vms?.trace.mark();
+    const census = this.events.size > 0 ? takeCensus(this.host) : undefined;
+    try {
+      return fn();
+    } finally {
+      this.report(cause, logFrom, census, vms && traceFrom !== undefined ? { vms, from: traceFrom } : undefined);
+    }
+  }
+
   private report(cause: string, logFrom: number, census: Census | undefined, trace?: { vms: VmManager; from: number }): void {
     this.generationCount++;
     if (this.events.size === 0) return;
     for (const e of this.dmesg(logFrom).entries) this.events.emit(e);
-    if (census) for (const u of censusDiff(census, takeCensus(this.host))) this.events.emit(u);
+    if (census)
+      for (const u of censusDiff(census, takeCensus(this.host))) {
+        // models uevent_seqnum: every uevent the kernel sends is numbered, from 1 after boot
+        u.properties.SEQNUM = String(++this.ueventSeqnum);
+        this.events.emit(u);
+      }
     for (const t of trace?.vms.trace.events ?? []) if (t.seq >= trace!.from) this.events.emit({ type: 'trace', ...t });
     this.events.emit({ type: 'change', generation: this.generationCount, cause });
   }

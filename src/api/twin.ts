@@ -58,6 +58,11 @@ export class Twin {
     return this.vms;
   }
 
+  /** The VMM if it is built already (a synchronous caller cannot wait for it to load). */
+  get loadedVms(): VmManager | undefined {
+    return this.vms;
+  }
+
   /** Whether the snapshot holds running VMs that the VMM has not rebuilt yet. */
   get hasStoredVms(): boolean {
     return (this.storedVms?.vms.length ?? 0) > 0;

@@ -13,13 +13,14 @@ export function registerServeCommand(program: Command, ctx: FuseProgramContext):
     .description('serve the twin over HTTP/JSON (API under /api/v1, OpenAPI at /api/v1/openapi.json, dashboard at /); other commands on the state then go through it')
     .option('--listen <host:port>', 'where to listen (a non-loopback address needs --token-file)', '127.0.0.1:7420')
     .option('--token-file <file>', 'require Authorization: Bearer <the token in FILE> on every request')
-    .action((o: { listen: string; tokenFile?: string }) =>
+    .option('--mount <dir>', "also serve the twin's /sys at DIR over FUSE, in this process ('vfioctl umount DIR' then ends it)")
+    .action((o: { listen: string; tokenFile?: string; mount?: string }) =>
       run(
         ctx,
         rejectRoot(ctx, 'serve') ??
           (async (io) =>
             (await import('../server/serve.js')).serveCommand(
-              { listen: o.listen, state: ctx.state(), tokenFile: o.tokenFile, runCli: ctx.runCli, version: packageVersion() },
+              { listen: o.listen, state: ctx.state(), tokenFile: o.tokenFile, mount: o.mount, runCli: ctx.runCli, version: packageVersion() },
               io,
             )),
       ),

@@ -50,6 +50,8 @@ export interface SysfsFsOptions {
   timeMs?: number;
   /** Called after every write(2) that reached a store, failed or not (the twin may have changed). */
   onStore?: () => void;
+  /** Runs each write(2) (a holder of a shared twin reports it as a change of its own). */
+  aroundStore?: <T>(path: string, fn: () => T) => T;
 }
 
 type Handle = { kind: 'file'; path: string; content?: Buffer } | { kind: 'dir'; path: string; entries?: DirEntry[] };
@@ -247,14 +249,17 @@ export class SysfsFs {
   private write(fh: number, data: Buffer): Buffer {
     const h = this.handleAt(fh);
     if (h.kind !== 'file') throw new KernelError('EISDIR');
-    const sys = this.sys();
-    const fd = this.reopen(sys, h.path, O_WRONLY);
-    try {
-      return encodeWriteOut(sys.write(fd, data));
-    } finally {
-      sys.close(fd);
-      this.opts.onStore?.();
-    }
+    const store = (): Buffer => {
+      const sys = this.sys();
+      const fd = this.reopen(sys, h.path, O_WRONLY);
+      try {
+        return encodeWriteOut(sys.write(fd, data));
+      } finally {
+        sys.close(fd);
+        this.opts.onStore?.();
+      }
+    };
+    return this.opts.aroundStore ? this.opts.aroundStore(this.twinPath(h.path), store) : store();
   }
 
   /** The file of an open handle again; ENODEV once its node is gone, as kernfs says. */

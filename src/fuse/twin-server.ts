@@ -65,9 +65,22 @@ export type CliRunner = (argv: string[], io: Io, env: Env) => Promise<number>;
 
 export { SERVED_ENV };
 
+/**
+ * A twin another part of this process holds (`vfioctl serve --mount`): the mount serves its
+ * host, tells it of every write, and leaves the state file and the control socket to it.
+ */
+export interface SharedTwin {
+  /** The host served now (the holder may swap it: a restore, a reload after a command). */
+  host(): Host;
+  /** Runs one write(2) through the mount as a change of the shared twin. */
+  store<T>(path: string, fn: () => T): T;
+}
+
 export interface TwinServerOptions {
   dir: string;
   store: TwinStore;
+  /** Serve this twin instead of loading one from the store (no control socket, no saves). */
+  shared?: SharedTwin;
   runCli?: CliRunner;
   /** Diagnostics. */
   log?: (line: string) => void;
@@ -101,7 +114,29 @@ export class TwinServer {
     this.stored = stored;
     this.proc = stored.host.process();
     this.sockPath = socketPath(opts.store.path);
-    this.fs = new SysfsFs(() => this.proc, { onStore: () => this.markDirty() });
+    const shared = opts.shared;
+    this.fs = shared
+      ? new SysfsFs(() => this.sharedProc(shared), { aroundStore: (path, fn) => shared.store(path, fn) })
+      : new SysfsFs(() => this.proc, { onStore: () => this.markDirty() });
+  }
+
+  /** The shared twin's current host's process (a new one when the holder swapped the host). */
+  private sharedProc(shared: SharedTwin): Syscalls {
+    const host = shared.host();
+    if (host !== this.stored.host) {
+      this.stored = { host };
+      this.proc = host.process();
+    }
+    return this.proc;
+  }
+
+  /** Holds writes through the mount (they wait, in order) while the shared twin's holder works on the state file. */
+  hold(): void {
+    this.session.pause();
+  }
+
+  release(): void {
+    this.session.resume();
   }
 
   get statePath(): string {
@@ -131,30 +166,33 @@ export class TwinServer {
       throw new ServeError(`${dir}: ${(e as Error).message}`);
     }
     if (!st.isDirectory()) throw new ServeError(`${dir} is not a directory`);
-    const live = await ping(sock);
-    if (live) throw new ServeError(`${state} is already served at ${live.mount} (pid ${live.pid})`);
-    const stored = await opts.store.loadTwin();
+    if (!opts.shared) {
+      const live = await ping(sock);
+      if (live) throw new ServeError(`${state} is already served at ${live.mount} (pid ${live.pid})`);
+    }
+    const stored = opts.shared ? { host: opts.shared.host() } : await opts.store.loadTwin();
     const server = new TwinServer(dir, opts, stored);
     await server.open();
     return server;
   }
 
   private async open(): Promise<void> {
-    this.control = await listenControl(this.sockPath, (req) => this.onRequest(req));
+    const shared = this.opts.shared !== undefined;
+    if (!shared) this.control = await listenControl(this.sockPath, (req) => this.onRequest(req));
     try {
       this.fuseFd = openSync('/dev/fuse', 'r+');
       this.session = new FuseSession(this.fuseFd, this.fs, { log: this.opts.log });
       await mountFuse(this.dir, this.fuseFd, { state: this.statePath, allowOther: this.opts.allowOther });
     } catch (e) {
       if (this.fuseFd >= 0) closeSync(this.fuseFd);
-      await closeControl(this.control, this.sockPath);
+      if (!shared) await closeControl(this.control, this.sockPath);
       throw new ServeError(`cannot mount ${this.dir}: ${(e as Error).message}`);
     }
     this.mountEntry = findMount(this.dir);
     this.session.start();
     this.ended = this.session.done.then(async (end) => {
       await this.flush();
-      await closeControl(this.control, this.sockPath);
+      if (!shared) await closeControl(this.control, this.sockPath);
       closeSync(this.fuseFd);
       return end;
     });

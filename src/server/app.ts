@@ -16,6 +16,8 @@ import type { TwinService } from './twin-service.js';
 
 export const MAX_BODY = 1 << 20;
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 export interface AppOptions {
   /** Every request must carry `Authorization: Bearer <token>`. */
   token?: string;
@@ -42,7 +44,15 @@ export function buildApp(svc: TwinService, opts: AppOptions = {}): OpenAPIHono {
     },
   });
   const token = opts.token;
-  if (token !== undefined) {
+  if (token === undefined) {
+    // without a token only loopback clients may call: a page that rebinds its own DNS name to
+    // 127.0.0.1 still sends its own Host, so anything but a loopback name is refused
+    app.use('*', async (c, next) => {
+      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '');
+      if (!LOOPBACK_NAMES.has(host.toLowerCase()) && !/^127(\.\d{1,3}){3}$/.test(host)) return c.json({ error: `Host ${host} is not a loopback name: without a token only loopback clients are served` }, 403);
+      await next();
+    });
+  } else {
     app.use('/api/*', async (c, next) => {
       const header = c.req.header('authorization') ?? '';
       const bearer = /^Bearer (.+)$/i.exec(header)?.[1] ?? (c.req.path === '/api/v1/events' ? c.req.query('access_token') : undefined);

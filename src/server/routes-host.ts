@@ -9,7 +9,7 @@ import { bootHost } from '../api/boot.js';
 import { Twin, type TwinSnapshot } from '../api/twin.js';
 import { apOf, HostConfigError } from '../kernel/ap/ap-subsystem.js';
 import { common, json, problem422, rethrowUnless } from './responses.js';
-import { CliBody, CommandResult, ConfigBody, DmesgQuery, DmesgResult, Grid, InitBody, InitResult, Snapshot } from './schemas.js';
+import { CliBody, CommandResult, ConfigBody, ExportBody, DmesgQuery, DmesgResult, Grid, InitBody, InitResult, Snapshot } from './schemas.js';
 import type { TwinService } from './twin-service.js';
 
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
@@ -56,6 +56,14 @@ const routes = {
     summary: "the LPAR's AP configuration changes (an adapter, domain or control domain comes or goes), then the AP bus rescans",
     request: body(ConfigBody),
     responses: { 204: { description: 'changed and saved' }, ...common.body, ...problem422 },
+  }),
+  export: createRoute({
+    method: 'post',
+    path: '/api/v1/host/export',
+    tags: ['host'],
+    summary: "the twin's /sys as a real tree under DIR/sys, its configuration files under DIR/etc and DIR/run (vfioctl host export)",
+    request: body(ExportBody),
+    responses: { 200: json(CommandResult, 'exported: what the command printed'), 422: json(CommandResult, 'refused: what the command printed'), ...common.body },
   }),
   grid: createRoute({
     method: 'get',
@@ -119,6 +127,11 @@ export function hostRoutes(app: OpenAPIHono, svc: TwinService): void {
     } catch (e) {
       return rethrowUnless(c, e) as never;
     }
+  });
+  app.openapi(routes.export, async (c) => {
+    const { dir, force } = c.req.valid('json');
+    const r = await svc.runCommand({ argv: ['host', 'export', ...(force ? ['--force'] : []), dir] });
+    return r.exitCode === 0 ? c.json(r, 200) : c.json(r, 422);
   });
   app.openapi(routes.grid, async (c) => {
     try {

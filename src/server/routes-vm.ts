@@ -4,10 +4,10 @@
 // the CLI's own code so their output and exit codes are mdevctl's and chzdev's.
 
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import { lszcrypt } from '../guest/lszcrypt.js';
-import { s390Board } from '../vmm/s390/board.js';
+import type { Context } from 'hono';
+import { guestCrycb, guestLszcrypt, notRunning, vmList, vmMonitor, vmReset, vmStop, vmTrace } from '../api/vm-commands.js';
 import { formatTrace } from '../vmm/trace.js';
-import type { Vm } from '../vmm/vm.js';
+import type { CommandOutput } from '../vmm/vm-host.js';
 import { common, json } from './responses.js';
 import { CommandResult, MaskBody, MdevBody, MdevVerbParam, MonitorBody, QemuBody, QemuResult, TraceQuery, TraceResult, VmParam, VmRow } from './schemas.js';
 import type { TwinService } from './twin-service.js';
@@ -57,8 +57,6 @@ const routes = {
   }),
 };
 
-const notRunning = (id: string) => ({ exitCode: 1, stdout: '', stderr: `vfioctl: no VM '${id}' is running\n` });
-
 /** mdevctl's options as command-line words, in a fixed order (clap checks relations, not order). */
 function mdevArgv(verb: string, b: z.infer<typeof MdevBody>, jsonfile: string | undefined): string[] {
   const argv = ['mdev', verb];
@@ -72,69 +70,35 @@ function mdevArgv(verb: string, b: z.infer<typeof MdevBody>, jsonfile: string | 
 }
 
 export function vmRoutes(app: OpenAPIHono, svc: TwinService): void {
-  const withVm = <T>(id: string, fn: (vm: Vm) => T) => svc.mutate(async (t) => {
-    const vm = (await t.vms()).get(id);
-    return vm ? t.change(`vm ${id}`, () => fn(vm)) : undefined;
-  });
+  const answer = <C extends Context>(c: C, r: CommandOutput | undefined, id: string) =>
+    !r ? c.json(notRunning(id), 404) : r.exitCode === 0 ? c.json(r, 200) : c.json(r, 422);
   app.openapi(routes.qemu, async (c) => {
     const r = await svc.mutate((t) => t.qemu(c.req.valid('json').argv));
     return r.exitCode === 0 ? c.json(r, 200) : c.json(r, 422);
   });
-  app.openapi(routes.list, async (c) =>
-    c.json(
-      await svc.read(async (t) =>
-        (await t.vms()).list().map((vm) => ({ id: vm.id, pid: vm.proc.pid, status: vm.status, profile: vm.profile, machine: vm.machineType, accel: vm.accel, argv: [...vm.argv], devices: vm.board.vfioDevices() })),
-      ),
-      200,
-    ),
-  );
+  app.openapi(routes.list, async (c) => c.json(await svc.read((t) => vmList(t)), 200));
   app.openapi(routes.monitor, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await withVm(id, (vm) => {
-      const m = vm.monitor(c.req.valid('json').command);
-      return { exitCode: m.error ? 1 : 0, stdout: m.output, stderr: vm.takeStderr() };
-    });
-    if (!r) return c.json(notRunning(id), 404);
-    return r.exitCode === 0 ? c.json(r, 200) : c.json(r, 422);
+    return answer(c, await svc.mutate((t) => vmMonitor(t, id, c.req.valid('json').command)), id) as never;
   });
   app.openapi(routes.stop, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await withVm(id, (vm) => (vm.exit(), { exitCode: 0, stdout: '', stderr: '' }));
-    return r ? c.json(r, 200) : c.json(notRunning(id), 404);
+    return answer(c, await svc.mutate((t) => vmStop(t, id)), id) as never;
   });
   app.openapi(routes.reset, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await withVm(id, (vm) => (vm.systemReset(), { exitCode: 0, stdout: '', stderr: vm.takeStderr() }));
-    return r ? c.json(r, 200) : c.json(notRunning(id), 404);
+    return answer(c, await svc.mutate((t) => vmReset(t, id)), id) as never;
   });
   app.openapi(routes.lszcrypt, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await svc.read(async (t) => {
-      const vm = (await t.vms()).get(id);
-      if (!vm) return undefined;
-      const board = s390Board(vm);
-      if (!board.guest.booted) return { exitCode: 1, stdout: '', stderr: `vfioctl: the guest of ${id} has not started (QEMU was started with -S; 'vm monitor ${id} cont' starts it)\n` };
-      return lszcrypt(board.guest.view, true);
-    });
-    if (!r) return c.json(notRunning(id), 404);
-    return r.exitCode === 0 ? c.json(r, 200) : c.json(r, 422);
+    return answer(c, await svc.read((t) => guestLszcrypt(t, id)), id) as never;
   });
   app.openapi(routes.crycb, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await svc.read(async (t) => {
-      const vm = (await t.vms()).get(id);
-      if (!vm) return undefined;
-      const x = s390Board(vm).crycb();
-      return { exitCode: 0, stdout: `format ${x.format}\nAPM ${x.apm.toHex()}\nAQM ${x.aqm.toHex()}\nADM ${x.adm.toHex()}\n`, stderr: '' };
-    });
-    return r ? c.json(r, 200) : c.json(notRunning(id), 404);
+    return answer(c, await svc.read((t) => guestCrycb(t, id)), id) as never;
   });
   app.openapi(routes.trace, async (c) => {
-    const { vm } = c.req.valid('query');
-    const events = await svc.read(async (t) => {
-      const vms = await t.vms();
-      return vm === undefined ? [...vms.trace.events] : vms.trace.forVm(vm);
-    });
+    const events = await svc.read((t) => vmTrace(t, c.req.valid('query').vm));
     return c.json({ events, text: formatTrace(events) }, 200);
   });
   app.openapi(routes.mdev, async (c) => {

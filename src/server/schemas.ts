@@ -91,6 +91,14 @@ export const ConfigBody = z
   .strict()
   .openapi('ConfigBody');
 
+export const ExportBody = z
+  .object({
+    dir: z.string().min(1).max(4096).regex(/^\/[^\0]*$/, 'must be an absolute path without NUL bytes').openapi({ description: "a directory on the server's machine: DIR/sys, DIR/etc and DIR/run are written" }),
+    force: z.boolean().default(false).openapi({ description: 'replace an existing DIR/sys' }),
+  })
+  .strict()
+  .openapi('ExportBody');
+
 export const CommandResult = z
   .object({ exitCode: z.number().int(), stdout: z.string(), stderr: z.string() })
   .openapi('CommandResult', { description: "what the CLI command prints (mdevctl's or QEMU's exact text) and its exit code" });

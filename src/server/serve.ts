@@ -3,7 +3,7 @@
 // file), so there is one truth while it serves. SIGINT and SIGTERM stop it cleanly: no new
 // connections, open event streams end, queued requests finish, the socket goes.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { serve as serveNode } from '@hono/node-server';
@@ -21,6 +21,8 @@ export interface ServeOptions {
   /** The state file (absolute). */
   state: string;
   tokenFile?: string;
+  /** Also serve the twin's /sys at this directory over FUSE (one process, one twin). */
+  mount?: string;
   runCli?: CliRunner;
   version?: string;
 }
@@ -31,8 +33,12 @@ export interface RunningServer {
   url: string;
   port: number;
   svc: TwinService;
+  /** Where the twin's /sys is mounted, with --mount. */
+  mountDir?: string;
   /** Stops serving; settles once everything is closed. */
   stop(): Promise<void>;
+  /** Settles when the server has stopped (stop(), or its mount was unmounted). */
+  ended: Promise<void>;
 }
 
 function readToken(file: string): string {
@@ -89,28 +95,71 @@ export async function startServer(opts: ServeOptions, log: (line: string) => voi
     throw new ServeError(`cannot listen on ${opts.listen}: ${(e as Error).message}`);
   }
   const url = urlOf(addr.host, bound.port);
-  let control: NetServer;
+  let fuse: MountedTwin | undefined;
+  let control: NetServer | undefined;
   try {
+    if (opts.mount !== undefined) fuse = await mountTwin(opts.mount, store, svc, log);
     control = await listenControl(sock, async (req: ControlRequest): Promise<PingReply | RunReply> => {
-      if (req.op === 'ping') return { ok: true, pid: process.pid, state: opts.state, mount: url };
+      // a mount's tools (vfioctl umount) know a server by the mount it serves
+      if (req.op === 'ping') return { ok: true, pid: process.pid, state: opts.state, mount: fuse?.dir ?? url };
       if (req.state !== opts.state) return { ok: false, error: `this server serves ${opts.state}, not ${req.state}` };
       const r = await svc.runCommand({ argv: req.argv, env: req.env, cwd: req.cwd, ...(req.stdin !== undefined ? { stdin: Buffer.from(req.stdin, 'base64') } : {}) });
       return { ok: true, code: r.exitCode, stdout: Buffer.from(r.stdout).toString('base64'), stderr: Buffer.from(r.stderr).toString('base64') };
     });
   } catch (e) {
     http.close();
+    if (fuse) await fuse.server.stop();
+    if (e instanceof ServeError) throw e;
     throw new ServeError(`cannot open the control socket ${sock}: ${(e as Error).message}`);
   }
   let stopping: Promise<void> | undefined;
+  let endServing!: () => void;
+  const ended = new Promise<void>((resolve) => (endServing = resolve));
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      if (fuse && !fuse.gone) await fuse.server.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await svc.close();
       http.closeAllConnections();
       await closed;
-      await closeControl(control, sock);
+      await closeControl(control!, sock);
+      endServing();
     })());
-  return { url, port: bound.port, svc, stop };
+  // `vfioctl umount DIR` ends the process serving the mount, as it ends `vfioctl mount`
+  const mounted = fuse;
+  if (mounted)
+    void mounted.server.ended.then(() => {
+      mounted.gone = true;
+      void stop();
+    });
+  return { url, port: bound.port, svc, stop, ended, ...(mounted ? { mountDir: mounted.dir } : {}) };
+}
+
+interface MountedTwin {
+  server: import('../fuse/twin-server.js').TwinServer;
+  dir: string;
+  /** The mount ended (unmounted). */
+  gone: boolean;
+}
+
+/** Serves the held twin's /sys over FUSE too: writes through the mount are changes of the served twin. */
+async function mountTwin(dir: string, store: StateStore, svc: TwinService, log: (line: string) => void): Promise<MountedTwin> {
+  if (!existsSync('/dev/fuse')) throw new ServeError('--mount: /dev/fuse is missing: this kernel or container offers no FUSE');
+  const { TwinServer, ServeError: MountError } = await import('../fuse/twin-server.js');
+  let server;
+  try {
+    server = await TwinServer.start({
+      dir,
+      store,
+      shared: { host: () => svc.live.host, store: (path, fn) => svc.storeThroughMount(path, fn, (e) => log(`vfioctl: saving ${store.path} failed: ${e.message}`)) },
+      log,
+    });
+  } catch (e) {
+    if (e instanceof MountError) throw new ServeError(`--mount: ${e.message}`);
+    throw e;
+  }
+  svc.commandGuard = { dir: server.dir, hold: () => server.hold(), release: () => server.release() };
+  return { server, dir: server.dir, gone: false };
 }
 
 /** Serves until SIGINT or SIGTERM; the exit code. */
@@ -127,7 +176,8 @@ export async function serveCommand(opts: ServeOptions, io: { stdout: Writer; std
     throw e;
   }
   io.stdout.write(`${server.url}/\n`);
-  say(`vfioctl: serving ${opts.state} at ${server.url}/ (pid ${process.pid}); the API is under /api/v1, the dashboard at /; Ctrl-C ends it`);
+  const at = server.mountDir ? ` and its /sys at ${server.mountDir}` : '';
+  say(`vfioctl: serving ${opts.state} at ${server.url}/${at} (pid ${process.pid}); the API is under /api/v1, the dashboard at /; Ctrl-C ends it`);
   // the handlers stay until the stop is done: proper-lockfile's signal-exit re-raises a
   // signal that finds only its own handlers, which would kill the process mid-stop
   const signals = ['SIGINT', 'SIGTERM'] as const;
@@ -144,6 +194,7 @@ export async function serveCommand(opts: ServeOptions, io: { stdout: Writer; std
       void server.stop().then(resolve);
     };
     for (const s of signals) process.on(s, onSignal);
+    void server.ended.then(resolve);
   });
   for (const s of signals) process.off(s, onSignal);
   return 0;

@@ -119,6 +119,18 @@ export class TwinService {
     this.savedGeneration = Math.max(this.savedGeneration, g);
   }
 
+  /** Holds writes that bypass the queue (a FUSE mount of this twin) while a command works on the file. */
+  commandGuard?: { dir: string; hold(): void; release(): void };
+
+  /** A write through a FUSE mount of this twin: reported now, saved in the background (write-behind, as a mount saves). */
+  storeThroughMount<T>(path: string, fn: () => T, onSaveError: (e: Error) => void): T {
+    try {
+      return this.live.changeSync(`write ${path}`, fn);
+    } finally {
+      this.persisted(this.live.generation).catch(onSaveError);
+    }
+  }
+
   /** Waits for every change made so far to be saved. */
   flush(): Promise<void> {
     return this.persisted(this.live.generation);
@@ -146,13 +158,17 @@ export class TwinService {
         argv = redirectStdin(argv, file);
       }
       const cwd = process.cwd();
-      // the command works on the file: every change made here must be in it first
-      await this.flush();
+      // chdir into this process's own mount would wait on itself: a scratch directory instead
+      const mount = this.commandGuard?.dir;
+      const scratch = mount && req.cwd && (req.cwd === mount || req.cwd.startsWith(`${mount}/`)) ? mkdtempSync(join(tmpdir(), 'vfioctl-cwd-')) : undefined;
       try {
+        // the command works on the file: every change made here must be in it first
+        this.commandGuard?.hold();
+        await this.flush();
         const before = readFileSync(this.store.path, 'utf8');
         let exitCode: number;
         try {
-          if (req.cwd) process.chdir(req.cwd);
+          if (scratch ?? req.cwd) process.chdir(scratch ?? req.cwd!);
           exitCode = await runCli(argv, io, { ...(req.env ?? process.env), VFIOCTL_STATE: this.store.path, [SERVED_ENV]: '1' });
         } finally {
           process.chdir(cwd);
@@ -170,7 +186,8 @@ export class TwinService {
         }
         return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
       } finally {
-        if (stdinDir) rmSync(stdinDir, { recursive: true, force: true });
+        this.commandGuard?.release();
+        for (const d of [stdinDir, scratch]) if (d) rmSync(d, { recursive: true, force: true });
       }
     });
   }

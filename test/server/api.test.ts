@@ -4,6 +4,7 @@
 // request meets (400 naming the field, 404, 413, bearer tokens).
 
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/helpers.js';
@@ -169,5 +170,22 @@ describe('every request', () => {
     expect((await s.call('GET', '/api/v1/dmesg', undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await s.call('GET', '/api/v1/dmesg', undefined, { authorization: 'Bearer s3cret' })).status).toBe(200);
     await expect(serveTwin({ listen: '0.0.0.0:0' })).rejects.toThrow(/not a loopback address, without --token-file/);
+  });
+
+  it('answers only loopback Host names without a token (a rebound DNS name gets 403)', async () => {
+    const s = await serveTwin();
+    const { port } = new URL(s.url);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/dmesg', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    expect(await status(`attacker.example:${port}`)).toBe(403);
   });
 });

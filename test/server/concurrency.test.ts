@@ -98,6 +98,6 @@ describe('50 concurrent clients x 200 mixed operations', () => {
     checkInvariants(host);
     expect(results.reduce((n, r) => n + r.acked, 0)).toBeGreaterThan(CLIENTS);
     const saved = await new StateStore(s.state).loadTwin();
-    expect(saved.snapshot()).toEqual(s.svc.live.snapshot());
+    expect(JSON.parse(JSON.stringify(saved.snapshot()))).toEqual(s.svc.live.snapshot());
   }, 300_000);
 });

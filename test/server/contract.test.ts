@@ -64,6 +64,11 @@ const CASES: Record<string, Case> = {
   'POST /api/v1/host/init 422': () => post('/api/v1/host/init', { spec: { adapters: 'none' } }),
   'POST /api/v1/host/config 204': () => post('/api/v1/host/config', { op: 'add', resource: 'domain', id: 5 }),
   'POST /api/v1/host/config 422': () => post('/api/v1/host/config', { op: 'remove', resource: 'adapter', id: 9 }),
+  'POST /api/v1/host/export 200': (s) => post('/api/v1/host/export', { dir: join(s.dir, 'root') }),
+  'POST /api/v1/host/export 422': async (s) => {
+    await s.call('POST', '/api/v1/host/export', { dir: join(s.dir, 'root') });
+    return post('/api/v1/host/export', { dir: join(s.dir, 'root') });
+  },
   'GET /api/v1/grid 200': () => ({ url: '/api/v1/grid' }),
   'GET /api/v1/grid 422': async (s) => {
     expect((await s.call('POST', '/api/v1/host/init', { preset: 'seattle' })).status).toBe(200);

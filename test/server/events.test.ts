@@ -24,7 +24,7 @@ describe('GET /api/v1/events', () => {
         action: 'add',
         devpath: `/devices/vfio_ap/matrix/${UUID_A}`,
         subsystem: 'mdev',
-        properties: { ACTION: 'add', DEVPATH: `/devices/vfio_ap/matrix/${UUID_A}`, SUBSYSTEM: 'mdev' },
+        properties: { ACTION: 'add', DEVPATH: `/devices/vfio_ap/matrix/${UUID_A}`, SUBSYSTEM: 'mdev', SEQNUM: '1' },
       });
       expect((await ev.next((e) => e.event === 'uevent')).data.action).toBe('bind');
       const change = await ev.next((e) => e.event === 'change');
