@@ -1,10 +1,12 @@
 // `npm run bench [-- GROUP…]`: every figure printed with its ratio against a baseline measured
-// in this run. With group names (startup, twin, vmm, mdevctl, fuse, crypto, serve) only those run.
+// in this run. With group names (startup, twin, vmm, mdevctl, fuse, crypto, serve, platform, eeh) only those run.
 
 import { benchAssignDomain, benchBoot, benchPathResolution } from './host-twin.bench.js';
 import { benchCrypto } from './crypto.bench.js';
+import { benchEehRecovery, benchPseriesStart } from './eeh.bench.js';
 import { benchFuse } from './fuse.bench.js';
 import { benchMdevctl } from './mdevctl.bench.js';
+import { benchPlatform } from './platform.bench.js';
 import { benchServe } from './serve.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchHotplug, benchStartStopLeak, benchVmStart } from './vmm.bench.js';
@@ -23,6 +25,8 @@ const GROUPS: Group[] = [
   { name: 'fuse', title: 'FUSE mount (issue 5)', run: benchFuse },
   { name: 'crypto', title: 'AP queues that compute (issue 13)', run: benchCrypto },
   { name: 'serve', title: 'the twin as a service (issue 11)', run: benchServe },
+  { name: 'platform', title: 'ARM platform passthrough (issue 9)', run: benchPlatform },
+  { name: 'eeh', title: 'POWER: vfio-pci and EEH on pseries (issue 10)', run: async () => { await benchEehRecovery(); await benchPseriesStart(); } },
 ];
 
 const wanted = process.argv.slice(2);

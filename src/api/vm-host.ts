@@ -8,7 +8,7 @@ import { apOf } from '../kernel/ap/ap-subsystem.js';
 import { writeFileSync } from 'node:fs';
 import { KvmArm } from '../kernel/kvm/arm/kvm-arm.js';
 import { KvmVmFile } from '../kernel/kvm/kvm-registry.js';
-import { PciSubsystem } from '../kernel/pci/pci-subsystem.js';
+import type { PciSubsystem } from '../kernel/pci/pci-subsystem.js';
 import { s390Kvm } from '../kernel/kvm/s390/kvm-s390.js';
 import type { Process } from '../kernel/vfs/process.js';
 import type { CrycbView, GuestMachine } from '../guest/guest-machine.js';
@@ -76,7 +76,8 @@ export function hostVmAdapter(host: Host): VmHost {
     },
     writeFile: (path, data) => writeFileSync(path, data),
     pciPeState(bdf) {
-      const pe = host.parts.find((p): p is PciSubsystem => p instanceof PciSubsystem)?.device(bdf)?.pe;
+      // by the part's key: the POWER kernel loads only with a POWER host
+      const pe = (host.parts.find((p) => p.key === 'pci') as PciSubsystem | undefined)?.device(bdf)?.pe;
       return pe ? { pe: pe.addr, state: pe.getState() } : undefined;
     },
   };
@@ -97,4 +98,19 @@ export function snapshotVms(vms: VmManager): VmsSnapshot {
  */
 export function restoreVms(host: Host, snap: VmsSnapshot | undefined): VmManager {
   return VmManager.restore(hostVmAdapter(host), snap);
+}
+
+/**
+ * Runs fn with the kernel's trace events also recorded in the VMs' trace (as VM "host"),
+ * in the order they happen: a host interrupt line, vfio-platform's handler, KVM's irqfd,
+ * the guest, the EOI and the unmask read as one story in `vfioctl trace`.
+ */
+export function withKernelTrace<T>(host: Host, vms: VmManager, fn: () => T): T {
+  const prev = host.trace.observer;
+  host.trace.observer = (e) => vms.trace.record('host', e.event, e.detail);
+  try {
+    return fn();
+  } finally {
+    host.trace.observer = prev;
+  }
 }

@@ -11,7 +11,7 @@ export function registerHostCommands(program: Command, ctx: ProgramContext): voi
   host
     .command('init')
     .description('boot a new twin and store it (refuses to replace an existing one without --force)')
-    .option('--preset <name>', 'machine preset: doc, z16 or max (default: doc)')
+    .option('--preset <name>', 'machine preset: doc, z16, max (s390x), seattle (aarch64) or midway (arm) (default: doc)')
     .option('--spec <file>', 'boot from a JSON HostSpec instead of a preset')
     .option('--profile <profile>', 'kernel behaviour profile: modern or legacy')
     .option('--force', 'replace an existing twin state', false)

@@ -78,8 +78,9 @@ export function buildProgram(build: BuildContext): Command {
   registerServeCommand(program, ctx);
   program
     .command('demo')
-    .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin")
-    .action(() => run(ctx, rejectRoot(ctx, 'demo') ?? (async (io) => (await import('./commands/demo.js')).demo({}, io))));
+    .description("walk through the kernel documentation's vfio-ap example on a fresh in-memory twin (--arch: platform passthrough on ARM, EEH on POWER)")
+    .option('--arch <arch>', 's390x (vfio-ap, the default), aarch64 (seattle, vfio-amd-xgbe), arm (midway, vfio-calxeda-xgmac) or ppc64le (p9, vfio-pci with EEH on pseries)')
+    .action((o: { arch?: string }) => run(ctx, rejectRoot(ctx, 'demo') ?? (async (io) => (await import('./commands/demo.js')).demo({ arch: o.arch }, io))));
   hintEverywhere(program);
   return program;
 }

@@ -19,9 +19,9 @@ function onTwin(ctx: ProgramContext, name: string, mutates: boolean, command: Vm
       const [{ guard }, { StateStore }] = await Promise.all([import('./cli-error.js'), import('../api/state-store.js')]);
       return guard(io, async () => {
         const store = new StateStore(ctx.state());
-        if (mutates) return store.update(async (_host, twin) => command(io, { vms: await twin.vmManager() }));
+        if (mutates) return store.update(async (host, twin) => command(io, { vms: await twin.vmManager(), kernel: host }));
         const twin = await store.loadTwin();
-        return command(io, { vms: await twin.vmManager() });
+        return command(io, { vms: await twin.vmManager(), kernel: twin.host });
       });
     })
   );
@@ -31,7 +31,7 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
   const vmModule = () => import('./commands/vm.js');
   program
     .command('qemu')
-    .description('start QEMU (qemu-system-s390x on an s390x twin, qemu-system-ppc64 on a ppc64le one) with its exact arguments: prints the VM id, or what QEMU prints on failure')
+    .description('start QEMU (qemu-system-s390x on an s390x twin, qemu-system-aarch64 or qemu-system-arm on an ARM one, qemu-system-ppc64 on a ppc64le one) with its exact arguments: prints the VM id, or what QEMU prints on failure')
     .helpOption(false)
     .action(() => run(ctx, onTwin(ctx, 'qemu', true, async (io, c) => (await import('./commands/qemu.js')).qemu({ argv: qemuArgv }, io, c))));
 
@@ -57,18 +57,21 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
   const guestModule = () => import('./commands/guest.js');
   const guestPseries = () => import('./commands/guest-pseries.js');
   const guestCrypto = () => import('./commands/guest-crypto.js');
+  const guestPlatform = () => import('./commands/guest-platform.js');
   cryptoOptions(
     program
       .command('guest')
       .description(
         "what a guest's operating system sees and does: lszcrypt [-V] (its AP bus), rescan (scan now), crycb (format, APM, AQM, ADM), " +
           'crypto rsa-me|rsa-crt (its zcrypt on its passthrough queues), ap tapq APQN (TAPQ from its CPU); ' +
-          'pseries guests: rtas NAME [ARG...] (one RTAS call: status=N and the outputs), lspci (lspci -nn -D), eeh recover DEVICE',
+          'pseries guests: rtas NAME [ARG...] (one RTAS call: status=N and the outputs), lspci (lspci -nn -D), eeh recover DEVICE; ' +
+          'ARM guests: dt (its device tree), interrupts (/proc/interrupts), mmio read|write DEVICE OFFSET [VALUE] (32-bit register access, hex)',
       )
       .argument('<id>', 'VM id')
-      .argument('<action>', 'lszcrypt, rescan, crycb, crypto, ap, rtas, lspci or eeh')
-      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004; rtas: NAME and its arguments; eeh: recover DEVICE')
-      .option('-V, --verbose', 'lszcrypt: verbose columns'),
+      .argument('<action>', 'lszcrypt, rescan, crycb, crypto, ap, rtas, lspci, eeh, dt, interrupts or mmio')
+      .argument('[args...]', 'crypto: rsa-me or rsa-crt; ap: tapq and an APQN such as 05.0004; rtas: NAME and its arguments; eeh: recover DEVICE; mmio: read|write DEVICE OFFSET [VALUE]')
+      .option('-V, --verbose', 'lszcrypt: verbose columns')
+      .option('--region <n>', 'mmio: the VFIO region of the device (default 0)'),
   ).action((id: string, action: string, rest: string[], o: { verbose?: boolean } & Record<string, string | undefined>) => {
     switch (action) {
       case 'lszcrypt':
@@ -79,6 +82,17 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
         return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestModule()).guestCrycb({ id }, io, c)));
       case 'crypto':
         return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestCrypto()).guestCrypto({ id, op: rest[0] ?? '', values: o }, io, c)));
+      case 'dt':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestPlatform()).guestDt({ id }, io, c)));
+      case 'interrupts':
+        return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestPlatform()).guestInterrupts({ id }, io, c)));
+      case 'mmio':
+        return run(
+          ctx,
+          onTwin(ctx, 'guest', true, async (io, c) =>
+            (await guestPlatform()).guestMmio({ id, op: rest[0], device: rest[1], offset: rest[2], value: rest[3], region: o['region'] }, io, c),
+          ),
+        );
       case 'ap':
         if (rest[0] === 'tapq') return run(ctx, onTwin(ctx, 'guest', false, async (io, c) => (await guestCrypto()).guestApTapq({ id, apqn: rest[1] }, io, c)));
         return run(ctx, (io) => {
@@ -93,7 +107,7 @@ export function registerVmCommands(program: Command, ctx: ProgramContext, qemuAr
         return run(ctx, onTwin(ctx, 'guest', true, async (io, c) => (await guestPseries()).guestEehRecover({ id, op: rest[0], device: rest[1] }, io, c)));
       default:
         return run(ctx, (io) => {
-          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto, ap, rtas, lspci or eeh)\n${usageHint('guest')}`);
+          io.stderr.write(`vfioctl: guest: unknown action '${action}' (lszcrypt, rescan, crycb, crypto, ap, rtas, lspci, eeh, dt, interrupts or mmio)\n${usageHint('guest')}`);
           return 2;
         });
     }

@@ -108,6 +108,15 @@ export class GicDistributor {
     return () => this.eoiListeners.delete(listener);
   }
 
+  /** A reset of the distributor and CPU interface: nothing enabled, pending or active; the input lines keep their levels. */
+  reset(): void {
+    for (const s of this.irqs.values()) {
+      s.enabled = false;
+      s.latched = false;
+      s.active = false;
+    }
+  }
+
   /** JSON-ready state of every interrupt that is not in its reset state. */
   snapshot(): [number, GicIrqState][] {
     return [...this.irqs].filter(([, s]) => s.enabled || s.line || s.latched || s.active).map(([i, s]) => [i, { ...s }]);

@@ -4,6 +4,18 @@
 
 import { argszOf, getU32, getU64, setU32, setU64, vfioIo } from './vfio-uapi.js';
 
+/** A little-endian u32 at off, 0 past the end (the hot EEH path avoids a DataView per field). */
+function rd32(b: Uint8Array, off: number): number {
+  return off + 4 <= b.length ? (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0 : 0;
+}
+
+function wr32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = (v >>> 24) & 0xff;
+}
+
 export const VFIO_IOMMU_SPAPR_TCE_GET_INFO = vfioIo(12); // 0x3B70
 export const VFIO_IOMMU_ENABLE = vfioIo(15); // 0x3B73
 export const VFIO_IOMMU_DISABLE = vfioIo(16); // 0x3B74
@@ -72,22 +84,29 @@ export interface EehPeOp {
 
 export function encodeEehPeOp(op: number, err?: Partial<EehPeOp['err']>, argsz = EEH_PE_OP_SIZE, flags = 0): Uint8Array {
   const b = new Uint8Array(EEH_PE_OP_SIZE);
-  setU32(b, 0, argsz);
-  setU32(b, 4, flags);
-  setU32(b, 8, op);
-  setU32(b, 16, err?.type ?? 0);
-  setU32(b, 20, err?.func ?? 0);
-  setU64(b, 24, err?.addr ?? 0n);
-  setU64(b, 32, err?.mask ?? 0n);
+  wr32(b, 0, argsz);
+  wr32(b, 4, flags);
+  wr32(b, 8, op);
+  if (err) {
+    wr32(b, 16, err.type ?? 0);
+    wr32(b, 20, err.func ?? 0);
+    setU64(b, 24, err.addr ?? 0n);
+    setU64(b, 32, err.mask ?? 0n);
+  }
   return b;
+}
+
+/** The fields every op reads (argsz, flags, op); decodeEehPeOp adds the error for INJECT_ERR. */
+export function decodeEehPeOpHeader(b: Uint8Array): Pick<EehPeOp, 'argsz' | 'flags' | 'op'> {
+  return { argsz: rd32(b, 0), flags: rd32(b, 4), op: rd32(b, 8) };
 }
 
 export function decodeEehPeOp(b: Uint8Array): EehPeOp {
   return {
-    argsz: argszOf(b),
-    flags: getU32(b, 4),
-    op: getU32(b, 8),
-    err: { type: getU32(b, 16), func: getU32(b, 20), addr: getU64(b, 24), mask: getU64(b, 32) },
+    argsz: rd32(b, 0),
+    flags: rd32(b, 4),
+    op: rd32(b, 8),
+    err: { type: rd32(b, 16), func: rd32(b, 20), addr: getU64(b, 24), mask: getU64(b, 32) },
   };
 }
 

@@ -5,7 +5,7 @@
 
 export interface KernelTraceEvent {
   seq: number;
-  subsystem: 'vfio' | 'kvm';
+  subsystem: 'vfio' | 'kvm' | 'platform';
   event: string;
   /** The VM id for kvm events, the group id for vfio events. */
   id: number;
@@ -13,17 +13,33 @@ export interface KernelTraceEvent {
 }
 
 export class KernelTrace {
-  readonly events: KernelTraceEvent[] = [];
+  private readonly buf: KernelTraceEvent[] = [];
   private nextSeq = 1;
+
+  /** Who else sees each event as it happens (the VMM's trace, while a command drives the hardware). */
+  observer: ((e: KernelTraceEvent) => void) | undefined;
 
   constructor(readonly limit = 4096) {}
 
   record(subsystem: KernelTraceEvent['subsystem'], event: string, id: number, detail = ''): void {
-    this.events.push({ seq: this.nextSeq++, subsystem, event, id, detail });
-    if (this.events.length > this.limit) this.events.splice(0, this.events.length - this.limit);
+    const e = { seq: this.nextSeq++, subsystem, event, id, detail };
+    this.buf.push(e);
+    this.observer?.(e);
+    // trimmed in batches: one splice per `limit` events keeps recording O(1)
+    if (this.buf.length > 2 * this.limit) this.trim();
+  }
+
+  /** The most recent events, at most `limit`. */
+  get events(): KernelTraceEvent[] {
+    this.trim();
+    return this.buf;
+  }
+
+  private trim(): void {
+    if (this.buf.length > this.limit) this.buf.splice(0, this.buf.length - this.limit);
   }
 
   clear(): void {
-    this.events.length = 0;
+    this.buf.length = 0;
   }
 }

@@ -17,7 +17,7 @@ export interface TraceEvent {
 export const TRACE_LIMIT = 4096;
 
 export class Trace {
-  readonly events: TraceEvent[] = [];
+  private readonly buf: TraceEvent[] = [];
   private nextSeq = 1;
   private quiet = 0;
 
@@ -25,14 +25,25 @@ export class Trace {
     events: readonly TraceEvent[] = [],
     readonly limit = TRACE_LIMIT,
   ) {
-    for (const e of events.slice(-limit)) this.events.push({ ...e });
+    for (const e of events.slice(-limit)) this.buf.push({ ...e });
     this.nextSeq = events.reduce((max, e) => Math.max(max, e.seq), 0) + 1;
   }
 
   record(vm: string, event: string, detail = ''): void {
     if (this.quiet > 0) return;
-    this.events.push({ seq: this.nextSeq++, vm, event, detail });
-    if (this.events.length > this.limit) this.events.splice(0, this.events.length - this.limit);
+    this.buf.push({ seq: this.nextSeq++, vm, event, detail });
+    // trimmed in batches: one splice per `limit` events keeps recording O(1)
+    if (this.buf.length > 2 * this.limit) this.trim();
+  }
+
+  /** The most recent events, at most `limit`. */
+  get events(): TraceEvent[] {
+    this.trim();
+    return this.buf;
+  }
+
+  private trim(): void {
+    if (this.buf.length > this.limit) this.buf.splice(0, this.buf.length - this.limit);
   }
 
   /** Runs fn without recording (restoring a VM replays its realize silently). */
@@ -52,7 +63,7 @@ export class Trace {
 
   /** Drops the events recorded since `mark` (a failed command leaves no trace of itself). */
   rollback(mark: number): void {
-    while (this.events.length > 0 && this.events.at(-1)!.seq >= mark) this.events.pop();
+    while (this.buf.length > 0 && this.buf.at(-1)!.seq >= mark) this.buf.pop();
     this.nextSeq = mark;
   }
 

@@ -51,7 +51,7 @@ describe('global options and usage hints', () => {
     expect((await runCli(['sys', 'read'])).stderr).toBe("vfioctl: missing required argument 'path'\n(run 'vfioctl sys read --help' for usage)\n");
     expect((await runCli(['bogus'])).stderr).toBe("vfioctl: unknown command 'bogus'\n(run 'vfioctl --help' for usage)\n");
     const guest = await runCli(['guest', 'vm0', 'bogus']);
-    expect(guest).toMatchObject({ code: 2, stderr: "vfioctl: guest: unknown action 'bogus' (lszcrypt, rescan, crycb, crypto, ap, rtas, lspci or eeh)\n(run 'vfioctl guest --help' for usage)\n" });
+    expect(guest).toMatchObject({ code: 2, stderr: "vfioctl: guest: unknown action 'bogus' (lszcrypt, rescan, crycb, crypto, ap, rtas, lspci, eeh, dt, interrupts or mmio)\n(run 'vfioctl guest --help' for usage)\n" });
   });
 
   it("every subcommand's help lists the global options", async () => {

@@ -43,3 +43,19 @@ describe('vfioctl guest (pseries)', () => {
     expect((await cli('guest', 'vm1', 'lspci')).stderr).toBe("vfioctl: no VM 'vm1' is running\n");
   });
 });
+
+describe('vfioctl vm (pseries)', () => {
+  it('lists, resets and stops a pseries VM; stopping hands the PE back to the host', async () => {
+    const { cli } = await running();
+    const list = await cli('vm', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('vm0');
+    const json = JSON.parse((await cli('vm', 'list', '--json')).stdout) as { phbs: unknown }[];
+    expect(json[0]!.phbs).toEqual([{ index: 0, buid: '0x800000020000000', eeh: true }]);
+    expect(await cli('host', 'eeh', 'inject', ETH0)).toMatchObject({ code: 0 });
+    expect(await cli('vm', 'reset', 'vm0')).toMatchObject({ code: 0, stderr: '' });
+    expect((await cli('host', 'eeh', 'state', ETH0)).stdout).toBe(`${ETH0} PE#1 state=0 (EEH_PE_STATE_NORMAL)\n`);
+    expect(await cli('vm', 'stop', 'vm0')).toMatchObject({ code: 0 });
+    expect((await cli('sys', 'ls', '/dev/vfio')).stdout).toBe('0\nvfio\n');
+  });
+});

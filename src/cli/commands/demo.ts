@@ -128,7 +128,13 @@ function outro(sh: DemoShell): void {
   sh.note("Try it on your own twin: vfioctl host init, then vfioctl sys write/read, vfioctl qemu … and 'vfioctl --help'.");
 }
 
-export async function demo(_opts: object, io: Io): Promise<number> {
+export async function demo(opts: { arch?: string }, io: Io): Promise<number> {
+  if (opts.arch === 'aarch64' || opts.arch === 'arm') return (await import('./demo-platform.js')).demoPlatform(opts.arch, io);
+  if (opts.arch === 'ppc64le') return (await import('./demo-pseries.js')).demoPseries(io, DEMO_EPOCH_MS);
+  if (opts.arch !== undefined && opts.arch !== 's390x') {
+    io.stderr.write(`vfioctl: demo: unknown arch '${opts.arch}' (s390x, aarch64, arm or ppc64le)\n`);
+    return 2;
+  }
   const clock = new StepClock(DEMO_EPOCH_MS);
   const sh = new DemoShell(Host.boot(presetSpec('doc'), { now: clock.now }), clock, io.stdout);
   intro(sh);

@@ -1,7 +1,7 @@
 // `vfioctl guest ID lszcrypt [-V] | rescan | crycb`: what the guest OS of a VM sees.
 
 import { lszcrypt } from '../../guest/lszcrypt.js';
-import { s390Board } from '../../vmm/s390/board.js';
+import { S390Board, s390Board } from '../../vmm/s390/board.js';
 import type { Io } from '../io.js';
 import type { VmCommandContext } from './vm.js';
 
@@ -10,6 +10,10 @@ export function guestOf(ctx: VmCommandContext, id: string, io: Io) {
   const vm = ctx.vms.get(id);
   if (!vm) {
     io.stderr.write(`vfioctl: no VM '${id}' is running\n`);
+    return undefined;
+  }
+  if (!(vm.board instanceof S390Board)) {
+    io.stderr.write(`vfioctl: the guest of ${id} is not an s390x guest (${vm.progname}): its AP actions do not apply\n`);
     return undefined;
   }
   if (!s390Board(vm).guest.booted) {
@@ -44,6 +48,10 @@ export function guestCrycb(args: { id: string }, io: Io, ctx: VmCommandContext):
   const vm = ctx.vms.get(args.id);
   if (!vm) {
     io.stderr.write(`vfioctl: no VM '${args.id}' is running\n`);
+    return 1;
+  }
+  if (!(vm.board instanceof S390Board)) {
+    io.stderr.write(`vfioctl: the guest of ${args.id} is not an s390x guest (${vm.progname}): it has no CRYCB\n`);
     return 1;
   }
   const c = s390Board(vm).crycb();

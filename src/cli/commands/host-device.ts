@@ -47,9 +47,9 @@ export function hostIrq(opts: HostIrqOptions, io: Io): Promise<number> {
       const i = index(cmd, opts.index, 'interrupt', dev.irqs.length, dev.name);
       const irq = dev.irqs[i]!;
       if (irq.trigger === 'edge' && opts.deassert) throw new CliError(`${cmd}: ${dev.name} interrupt ${i} is edge-triggered: it has no level to deassert`);
-      // the VMs' eventfd handlers must be armed before the line moves
-      if (twin.hasStoredVms) await twin.vmManager();
-      p.driveIrq(dev.name, i, opts.deassert);
+      // the VMs' eventfd handlers must be armed before the line moves; the kernel's steps join their trace
+      const { withKernelTrace } = await import('../../api/vm-host.js');
+      withKernelTrace(host, await twin.vmManager(), () => p.driveIrq(dev.name, i, opts.deassert));
       const what = irq.trigger === 'edge' ? 'pulsed' : opts.deassert ? 'deasserted' : 'asserted';
       return `${dev.name} interrupt ${i} (SPI ${irq.spi}, ${irq.trigger}): ${what}\n`;
     });

@@ -1,5 +1,6 @@
 // `vfioctl vm list|stop|reset|monitor`.
 
+import type { Host } from '../../kernel/host.js';
 import type { Vm } from '../../vmm/vm.js';
 import type { VmManager } from '../../vmm/vm-manager.js';
 import type { Io } from '../io.js';
@@ -8,6 +9,8 @@ import type { Io } from '../io.js';
 /** What every VM command receives: the twin's VMs, restored with the host. */
 export interface VmCommandContext {
   vms: VmManager;
+  /** The twin's kernel (its trace joins the VMs' while a command drives hardware). */
+  kernel?: Host;
 }
 
 function findVm(ctx: VmCommandContext, id: string, io: Io): Vm | undefined {

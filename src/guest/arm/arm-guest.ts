@@ -11,6 +11,8 @@ import { GIC_INTERNAL, GIC_SPURIOUS, type GicDistributor } from '../../core/gic-
 /** What the guest's CPU reaches of the machine: the GIC (QEMU's under TCG, the kernel's vGIC under KVM). */
 export interface ArmGuestHardware {
   gic(): GicDistributor | undefined;
+  /** Whether the CPU runs (not stopped by the monitor's `stop` or -S). */
+  running(): boolean;
   /** Something the guest did that the trace should show. */
   trace(event: string, detail: string): void;
 }
@@ -102,7 +104,7 @@ export class ArmGuest {
 
   /** The CPU takes the highest-priority pending interrupt, unless a handler runs (IRQs masked). */
   takeInterrupts(): void {
-    if (!this.state.booted || this.state.inHandler) return;
+    if (!this.state.booted || this.state.inHandler || !this.hw.running()) return;
     const gic = this.hw.gic();
     if (!gic) return;
     const intid = gic.acknowledge();
@@ -145,9 +147,12 @@ export class ArmGuest {
     return undefined;
   }
 
-  /** /proc/interrupts of the passed-through devices, one CPU (kernel/irq/proc.c show_interrupts). */
+  /** /proc/interrupts' header for one CPU (show_interrupts: prec + 8 spaces, then "CPU%-8d"). */
+  static readonly PROC_INTERRUPTS_HEADER = `${' '.repeat(3 + 8)}CPU0       \n`;
+
+  /** The /proc/interrupts lines of the passed-through interrupts, one CPU (kernel/irq/proc.c show_interrupts). */
   procInterrupts(): string {
-    const lines = [`${' '.repeat(3 + 8)}CPU0       \n`];
+    const lines: string[] = [];
     for (const d of this.state.devices) {
       for (const i of d.irqs) {
         lines.push(`${String(i.virq).padStart(3)}: ${String(i.count).padStart(10)}  ${'GIC-0'.padStart(8)} ${String(i.intid).padStart(3)} ${(i.trigger === 'level' ? 'Level' : 'Edge').padEnd(8)}  ${d.name}\n`);

@@ -14,6 +14,8 @@ export interface PseriesMachine {
   rtas(name: string, args: readonly number[], nret: number): number[] | undefined;
   /** A 32-bit load from a BAR of a function. */
   mmio(index: number, devfn: number, bar: number, offset: number): number;
+  /** The guest kernel predates Linux 5.10 (98ba956f6a389): it enables EEH per device config address. */
+  readonly perDeviceEnable: boolean;
 }
 
 export interface PseriesGuestState {
@@ -77,7 +79,7 @@ export class PseriesGuest {
       const addr = f.devfn << 8;
       const info = this.rtas('ibm,get-config-addr-info2', [addr, ...cells(f.buid), 0]);
       const pe = info[0] === 0 ? info[1]! : addr;
-      const [status] = this.rtas('ibm,set-eeh-option', [pe, ...cells(f.buid), 1]);
+      const [status] = this.rtas('ibm,set-eeh-option', [this.machine.perDeviceEnable ? addr : pe, ...cells(f.buid), 1]);
       this.state.eeh[f.name] = { pe, status: status! };
     }
   }

@@ -17,6 +17,7 @@ import {
   VFIO_EEH_PE_UNFREEZE_DMA,
   VFIO_EEH_PE_UNFREEZE_IO,
   decodeEehPeOp,
+  decodeEehPeOpHeader,
 } from '../../core/vfio-spapr-uapi.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import { structArg } from '../vfio/vfio-iommu-type1.js';
@@ -36,7 +37,7 @@ export function vfioEehPeOp(pe: EehPe | undefined, arg: IoctlArg): number {
   if (!pe) throw new KernelError('ENODEV');
   const buf = structArg(arg);
   if (buf.length < EEH_PE_OP_MINSZ) throw new KernelError('EFAULT');
-  const op = decodeEehPeOp(buf);
+  const op = decodeEehPeOpHeader(buf);
   if (op.argsz < EEH_PE_OP_MINSZ || op.flags !== 0) throw new KernelError('EINVAL');
   switch (op.op) {
     case VFIO_EEH_PE_DISABLE:
@@ -58,10 +59,12 @@ export function vfioEehPeOp(pe: EehPe | undefined, arg: IoctlArg): number {
     case VFIO_EEH_PE_CONFIGURE:
       // models eeh_pe_configure: nothing to do on PowerNV
       return 0;
-    case VFIO_EEH_PE_INJECT_ERR:
+    case VFIO_EEH_PE_INJECT_ERR: {
       if (op.argsz < EEH_PE_OP_SIZE) throw new KernelError('EINVAL');
       if (buf.length < EEH_PE_OP_SIZE) throw new KernelError('EFAULT');
-      return pe.injectError(op.err.type, op.err.func);
+      const { err } = decodeEehPeOp(buf);
+      return pe.injectError(err.type, err.func);
+    }
     default:
       throw new KernelError('EINVAL');
   }

@@ -112,16 +112,28 @@ export class PciDevice extends Device {
     return size === 1 ? c.getUint8(offset) : size === 2 ? c.getUint16(offset, true) : c.getUint32(offset, true);
   }
 
-  /** A config write: dropped while the PE is frozen; BARs keep their size alignment and flag bits. */
+  /** The bits of a config byte software can change (type 0 header, no capabilities); the rest are read-only. */
+  private writable(offset: number): number {
+    if (offset === PCI_COMMAND) return 0xff;
+    if (offset === PCI_COMMAND + 1) return 0x07;
+    if (offset === 0x0c || offset === 0x0d || offset === 0x3c) return 0xff;
+    const reg = offset - PCI_BASE_ADDRESS_0;
+    if (reg < 0 || reg >= 24) return 0;
+    const i = reg >> 2;
+    return this.bars.some((b) => b.index === i || (b.kind === 'mem64' && b.index + 1 === i)) ? 0xff : 0;
+  }
+
+  /** A config write: dropped while the PE is frozen; read-only bits stay; BARs keep their size alignment and flags. */
   cfgWrite(offset: number, size: 1 | 2 | 4, value: number): void {
     if (this.pe?.cfgUnreachable()) return;
+    for (let i = 0; i < size; i++) {
+      const m = this.writable(offset + i);
+      this.config[offset + i] = (this.config[offset + i]! & ~m) | ((value >>> (8 * i)) & m);
+    }
     const c = new DataView(this.config.buffer);
-    if (size === 1) c.setUint8(offset, value);
-    else if (size === 2) c.setUint16(offset, value, true);
-    else c.setUint32(offset, value >>> 0, true);
     for (const bar of this.bars) {
       const off = PCI_BASE_ADDRESS_0 + bar.index * 4;
-      if (offset + size > off && offset < off + 4) {
+      if (offset + size > off && offset < off + (bar.kind === 'mem64' ? 8 : 4)) {
         const raw = BigInt(c.getUint32(off, true)) & ~BigInt(bar.size - 1) & 0xffff_fff0n;
         const high = bar.kind === 'mem64' ? BigInt(c.getUint32(off + 4, true)) << 32n : 0n;
         this.writeBarRegister(c, bar, high | raw);

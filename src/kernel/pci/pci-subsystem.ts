@@ -10,7 +10,7 @@ import { EehPe, type EehPeSnapshot } from '../eeh/eeh-pe.js';
 import type { HostPart, HostServices } from '../host-part.js';
 import { ppc64leSpec } from '../host-spec-types.js';
 import { phb4TableGroup } from '../vfio/spapr-table-group.js';
-import { spaprTceIommuDriver } from '../vfio/vfio-iommu-spapr-tce.js';
+import { spaprTceIommuDriver } from '../vfio/vfio-iommu-spapr-driver.js';
 import { vfioPciDriver } from '../vfio-pci/vfio-pci.js';
 import { PciDevice, hex } from './pci-device.js';
 import { PciDriver, anyId } from './pci-driver.js';
@@ -51,7 +51,7 @@ export class PciSubsystem implements HostPart {
     const spec = ppc64leSpec(host.spec);
     this.eehEnabled = spec.eeh;
     const { ctx, vfio } = host;
-    host.vfio.iommuDrivers = [spaprTceIommuDriver(ctx.profile, () => this.eehEnabled, ctx.log)];
+    host.vfio.iommuDrivers = [spaprTceIommuDriver(() => this.eehEnabled, ctx.log)];
     this.bus = new BusType<PciDevice>('pci', ctx, {
       match: (dev, drv) => (drv as PciDriver).matchDevice(ids(dev), dev.driverOverride),
       dmaConfigure: (dev, drv) => {

@@ -12,6 +12,8 @@ import { newId, removeId, type PciDriver } from './pci-driver.js';
 const RESOURCE_LINES = 13;
 /** EEH_DEV_SYSFS: the mode bit eeh_sysfs_add_device sets. */
 const EEH_DEV_SYSFS = 0x200;
+/** EEH_PE_CFG_BLOCKED in pe->state: config accesses are blocked during a reset. */
+const EEH_PE_CFG_BLOCKED = 1 << 2;
 
 const up = (n: number, w: number): string => hex(n, w).toUpperCase();
 
@@ -43,6 +45,12 @@ function configText(d: PciDevice): string {
 }
 
 /** The PCI bus's sysfs ops; attach is driver_attach (new_id probes the unbound devices it now matches). */
+/** models pci_write_config from offset 0 (a write(2) on a freshly opened file): byte by byte, up to cfg_size. */
+function configWrite(d: PciDevice, buf: string): void {
+  const n = Math.min(buf.length, d.config.length);
+  for (let i = 0; i < n; i++) d.cfgWrite(i, 1, buf.charCodeAt(i) & 0xff);
+}
+
 export function pciSysfsOps(attach: (drv: PciDriver) => void): BusSysfsOps<PciDevice> {
   return {
   ueventEnv: (d) =>
@@ -55,18 +63,24 @@ export function pciSysfsOps(attach: (drv: PciDriver) => void): BusSysfsOps<PciDe
       ['subsystem_device', Attr.value(`0x${hex(d.spec.subsystemDevice, 4)}\n`)],
       ['class', Attr.value(`0x${hex(d.classCode, 6)}\n`)],
       ['revision', Attr.value(`0x${hex(d.spec.revision, 2)}\n`)],
-      ['config', new Attr(0o644, () => configText(d))],
+      ['config', Attr.rw(() => configText(d), (buf) => configWrite(d, buf))],
       ['resource', Attr.ro(() => resourceText(d))],
       ['modalias', Attr.value(`${pciModalias(d)}\n`)],
       ['driver_override', driverOverrideAttr(d)],
     ]);
     if (d.pe) {
       const pe = d.pe;
-      // models eeh_sysfs: the PE's config address (bus << 8 | devfn of its first function) and the device's mode bits
-      const first = pe.devices[0] ?? d;
-      files.set('eeh_pe_config_addr', Attr.value(`0x${((first.bus << 8) | first.devfn).toString(16)}\n`));
+      // models eeh_sysfs.c: pnv_eeh_probe's pe_config_addr is the PE number (pe_rmap), mode has EEH_DEV_SYSFS
+      files.set('eeh_pe_config_addr', Attr.value(`0x${pe.addr.toString(16)}\n`));
       files.set('eeh_mode', Attr.value(`0x${EEH_DEV_SYSFS.toString(16)}\n`));
-      files.set('eeh_pe_state', Attr.ro(() => `0x${hex(pe.hwState(), 8)} 0x${hex(0, 8)}\n`));
+      // eeh_pe_state: get_state's flags and pe->state; a store thaws only an ISOLATED PE, which VFIO-owned errors never mark
+      files.set(
+        'eeh_pe_state',
+        Attr.rw(
+          () => `0x${hex(pe.hwState(), 8)} 0x${hex(pe.cfgBlocked ? EEH_PE_CFG_BLOCKED : 0, 8)}\n`,
+          () => undefined,
+        ),
+      );
     }
     return files;
   },

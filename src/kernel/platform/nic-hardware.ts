@@ -39,11 +39,6 @@ function xpcsHooks(): RegisterHooks {
   };
 }
 
-/** The MMD registers of an XPCS file, by MMD address (for `host device regs`). */
-export function xpcsMmdEntries(file: RegisterFile): [number, number][] {
-  return file.rawEntries().filter(([o]) => o >= MMD_STORE).map(([o, v]) => [(o - MMD_STORE) / 4, v]);
-}
-
 function macHooks(): RegisterHooks {
   return {
     write(file, offset, value) {

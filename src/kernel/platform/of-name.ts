@@ -8,11 +8,6 @@ export function nodeBaseName(path: string): string {
   return at < 0 ? last : last.slice(0, at);
 }
 
-/** The last component of a node path ("xgmac@e0700000"; "" for the root). */
-export function nodeFullName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 /**
  * models of_device_make_bus_id for a device whose first `reg` entry translates 1:1
  * (simple-bus parents with empty `ranges`): "<address hex>.<node name>", else the node's

@@ -52,7 +52,7 @@ export class PlatformSubsystem implements HostPart {
     publishHostTree(ctx.vfs, this.tree);
     this.bus = new PlatformBus(ctx);
     this.bus.sysfs.publish();
-    this.vfioPlatform = new VfioPlatformDriver(host.vfio, ctx.log, this.resetRequired);
+    this.vfioPlatform = new VfioPlatformDriver(host.vfio, ctx.log, this.resetRequired, (event, detail) => host.trace.record('platform', event, 0, detail));
     this.drivers = [...hostNicDrivers(), this.vfioPlatform];
     for (const drv of this.drivers) this.bus.registerPlatformDriver(drv);
     this.buildDevices(spec);
@@ -157,10 +157,10 @@ export class PlatformSubsystem implements HostPart {
   driveIrq(name: string, index: number, deassert: boolean): void {
     const line = this.device(name)?.irqs[index];
     if (!line) throw new KernelError('ENOENT', `${name} interrupt ${index}`);
-    if (line.trigger === 'edge') {
-      if (deassert) throw new KernelError('EINVAL', `${name} interrupt ${index} is edge-triggered`);
-      line.pulse();
-    } else line.set(!deassert);
+    if (line.trigger === 'edge' && deassert) throw new KernelError('EINVAL', `${name} interrupt ${index} is edge-triggered`);
+    this.host.trace.record('platform', 'irq_line', 0, `${name} interrupt ${index} (SPI ${line.spi}, ${line.trigger}) ${line.trigger === 'edge' ? 'pulsed' : deassert ? 'deasserted' : 'asserted'}${line.disabled && !deassert ? ' (the host line is disabled)' : ''}`);
+    if (line.trigger === 'edge') line.pulse();
+    else line.set(!deassert);
   }
 }
 

@@ -61,6 +61,7 @@ export class VfioPlatformDevice implements VfioDeviceOps {
     readonly resetModule: ResetModule | undefined,
     readonly resetRequired: boolean,
     private readonly log: KernelLog,
+    private readonly sink: (event: string, detail: string) => void = () => undefined,
   ) {}
 
   private warn(text: string): void {
@@ -89,7 +90,7 @@ export class VfioPlatformDevice implements VfioDeviceOps {
 
   /** models vfio_platform_irq_init: EVENTFD, plus MASKABLE|AUTOMASKED for level lines. */
   private irqInit(): VfioPlatformIrq[] {
-    return this.dev.irqs.map((line) => new VfioPlatformIrq(line, `vfio-irq[${line.spi + 32}](${this.dev.name})`));
+    return this.dev.irqs.map((line) => new VfioPlatformIrq(line, `vfio-irq[${line.spi + 32}](${this.dev.name})`, this.sink));
   }
 
   /** models vfio_platform_open_device (first opener). */

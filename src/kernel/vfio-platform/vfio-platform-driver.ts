@@ -24,6 +24,8 @@ export class VfioPlatformDriver implements PlatformDriver {
     private readonly vfio: VfioCore,
     private readonly log: KernelLog,
     private readonly resetRequired: ModuleParam,
+    /** The kernel trace of IRQ events (observation only). */
+    private readonly sink: (event: string, detail: string) => void = () => undefined,
   ) {}
 
   /** models vfio_platform_probe → vfio_platform_probe_common. */
@@ -43,12 +45,12 @@ export class VfioPlatformDriver implements PlatformDriver {
       this.log.dev(this.name, dev.name, `No IOMMU group for device ${dev.name}`);
       throw new KernelError('EINVAL');
     }
-    this.register(dev, new VfioPlatformDevice(dev, reset, required, this.log));
+    this.register(dev, new VfioPlatformDevice(dev, reset, required, this.log, this.sink));
   }
 
   /** Twin: rebinds a device of a checkpoint (no probe runs, nothing is logged). */
   restoreBinding(dev: PlatformDevice): VfioPlatformDevice {
-    const ops = new VfioPlatformDevice(dev, lookupReset(dev.compatible[0] ?? ''), this.resetRequired.bool, this.log);
+    const ops = new VfioPlatformDevice(dev, lookupReset(dev.compatible[0] ?? ''), this.resetRequired.bool, this.log, this.sink);
     this.register(dev, ops);
     return ops;
   }

@@ -53,13 +53,13 @@ export class VfioPlatformIrq {
   trigger: EventFd | undefined;
   mask: Virqfd | undefined;
   unmask: Virqfd | undefined;
-  /** Signals of the trigger eventfd (what the twin's trace and /proc/interrupts-like views count). */
-  signals = 0;
 
   constructor(
     readonly line: IrqLine,
     /** "vfio-irq[<hwirq>](<device>)", the name request_irq gets. */
     readonly name: string,
+    /** The kernel trace (observation only). */
+    private readonly sink: (event: string, detail: string) => void = () => undefined,
   ) {
     this.flags = VFIO_IRQ_INFO_EVENTFD | (line.trigger === 'level' ? VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED : 0);
   }
@@ -73,12 +73,14 @@ export class VfioPlatformIrq {
     if (this.masked) return;
     this.line.disable();
     this.masked = true;
+    this.sink('vfio_platform_mask', `${this.name}: host line disabled`);
   }
 
   /** models vfio_platform_unmask: enable the host line once (a level line still high fires again). */
   doUnmask(): void {
     if (!this.masked) return;
     this.masked = false;
+    this.sink('vfio_platform_unmask', `${this.name}: host line enabled${this.line.trigger === 'level' && this.line.line ? ' (still asserted: it fires again)' : ''}`);
     this.line.enable();
   }
 
@@ -89,7 +91,7 @@ export class VfioPlatformIrq {
       this.line.disable();
       this.masked = true;
     }
-    this.signals++;
+    this.sink('vfio_platform_irq_handler', `${this.name}: ${this.automasked ? 'line masked, ' : ''}${this.trigger ? 'trigger eventfd signalled' : 'no trigger eventfd'}`);
     this.trigger?.signal();
   }
 

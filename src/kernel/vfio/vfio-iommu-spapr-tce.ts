@@ -1,11 +1,9 @@
 // The sPAPR TCE IOMMU back-end (drivers/vfio/vfio_iommu_spapr_tce.c; spec vfio-core §1.9)
 // on PowerNV IODA2 PEs: v2 pre-registers memory and creates and removes DMA windows
-// itself; v1 enables the container and uses the default window. IOVAs are bus addresses
-// inside a window; each window is a TCE table shared by every group of the container.
-// Modern kernels refuse v1 on IODA2 (EPERM at attach); 4.19 takes it, one group only.
+// itself; v1 enables the container, uses the default window and takes one group. IOVAs are
+// bus addresses inside a window; each window is a TCE table shared by the container's groups.
 
 import { KernelError } from '../../core/errno.js';
-import type { Profile } from '../host-spec-common.js';
 import {
   SPAPR_REGISTER_MEMORY_SIZE,
   SPAPR_TCE_CREATE_SIZE,
@@ -42,10 +40,9 @@ import {
 } from '../../core/vfio-uapi.js';
 import type { EehPe } from '../eeh/eeh-pe.js';
 import { vfioEehPeOp } from '../eeh/vfio-eeh-pe-op.js';
-import type { KernelLog } from '../printk.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import { IOMMU_TABLE_GROUP_MAX_TABLES, TCE64_BUS_OFFSET, type SpaprTableGroup } from './spapr-table-group.js';
-import type { VfioIommuBackend, VfioIommuDriver } from './vfio-iommu-driver.js';
+import type { VfioIommuBackend } from './vfio-iommu-driver.js';
 import type { VfioGroup } from './vfio-group.js';
 import { structArg } from './vfio-iommu-type1.js';
 
@@ -95,7 +92,6 @@ export class VfioIommuSpaprTce implements VfioIommuBackend {
 
   constructor(
     readonly v2: boolean,
-    private readonly profile: Profile,
     private readonly eehEnabled: () => boolean,
   ) {}
 
@@ -103,8 +99,11 @@ export class VfioIommuSpaprTce implements VfioIommuBackend {
     return this.v2 ? VFIO_SPAPR_TCE_v2_IOMMU : VFIO_SPAPR_TCE_IOMMU;
   }
 
+  /** models tce_iommu_ioctl(container, VFIO_CHECK_EXTENSION): both sPAPR types, and EEH while the platform has it. */
   checkExtension(ext: number): number {
-    return spaprCheckExtension(ext, this.eehEnabled);
+    if (ext === VFIO_SPAPR_TCE_IOMMU || ext === VFIO_SPAPR_TCE_v2_IOMMU) return 1;
+    if (ext === VFIO_EEH) return this.eehEnabled() ? 1 : 0;
+    return 0;
   }
 
   private firstTableGroup(errno: 'ENXIO' | 'ENODEV'): SpaprTableGroup {
@@ -327,18 +326,17 @@ export class VfioIommuSpaprTce implements VfioIommuBackend {
     return 0;
   }
 
-  /** models tce_iommu_attach_group on an IODA2 PE (take_ownership_ddw). */
+  /**
+   * models tce_iommu_attach_group on an IODA2 PE: v2 needs dynamic windows (EINVAL), v1
+   * reuses the PE's tables and takes one group only (EBUSY), a group attaches once (EBUSY).
+   * (Linux 6.4-6.8 refused v1 on IODA2 with EPERM; 4.19 and 6.9+ behave as modelled.)
+   */
   attachGroup(group: VfioGroup): void {
     const data = iommuData(group);
     if (!data) throw new KernelError('ENODEV');
-    if (this.profile === 'legacy') {
-      if (this.v2 && data.tableGroup.maxDynamicWindowsSupported === 0) throw new KernelError('EINVAL');
-      // 4.19: v1 reuses TCE tables and does not share them among PEs
-      if (!this.v2 && this.groups.length > 0) throw new KernelError('EBUSY');
-    }
+    if (this.v2 && data.tableGroup.maxDynamicWindowsSupported === 0) throw new KernelError('EINVAL');
+    if (!this.v2 && this.groups.length > 0) throw new KernelError('EBUSY');
     if (this.groups.includes(group)) throw new KernelError('EBUSY');
-    // 6.x: an IODA2 PE has ownership ops, which only v2 may use
-    if (this.profile === 'modern' && !this.v2) throw new KernelError('EPERM');
     if (this.groups.length === 0 && !this.tables[0]) this.defWindowPending = true;
     this.groups.push(group);
   }
@@ -386,32 +384,3 @@ export class VfioIommuSpaprTce implements VfioIommuBackend {
     for (const r of s.prereg) this.prereg.push({ vaddr: BigInt(r.vaddr), size: BigInt(r.size) });
   }
 }
-
-/** models tce_iommu_ioctl(NULL, VFIO_CHECK_EXTENSION): both sPAPR types, and EEH while the platform has it. */
-export function spaprCheckExtension(ext: number, eehEnabled: () => boolean): number {
-  if (ext === VFIO_SPAPR_TCE_IOMMU || ext === VFIO_SPAPR_TCE_v2_IOMMU) return 1;
-  if (ext === VFIO_EEH) return eehEnabled() ? 1 : 0;
-  return 0;
-}
-
-/** The iommu-vfio-powerpc driver of a POWER host. */
-export function spaprTceIommuDriver(profile: Profile, eehEnabled: () => boolean, log: KernelLog): VfioIommuDriver {
-  return {
-    name: 'iommu-vfio-powerpc',
-    checkExtension: (ext) => spaprCheckExtension(ext, eehEnabled),
-    open(type) {
-      if (type !== VFIO_SPAPR_TCE_IOMMU && type !== VFIO_SPAPR_TCE_v2_IOMMU) {
-        log.printk('tce_vfio: Wrong IOMMU type');
-        throw new KernelError('EINVAL');
-      }
-      return new VfioIommuSpaprTce(type === VFIO_SPAPR_TCE_v2_IOMMU, profile, eehEnabled);
-    },
-    restore(saved, group) {
-      const s = saved as SpaprTceSnapshot;
-      const b = new VfioIommuSpaprTce(s.v2, profile, eehEnabled);
-      b.restoreFrom(s, group);
-      return b;
-    },
-  };
-}
-

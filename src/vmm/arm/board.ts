@@ -71,7 +71,7 @@ export class ArmBoard implements Board {
         this.gic = tcgGic(this.tcgDist);
       }
     }
-    this.guest = new ArmGuest({ gic: () => this.gic?.dist(), trace: (e, d) => vm.trace(e, d) }, saved?.guest);
+    this.guest = new ArmGuest({ gic: () => this.gic?.dist(), running: () => vm.status === 'running', trace: (e, d) => vm.trace(e, d) }, saved?.guest);
     if (saved?.dtb) this.fdt = decodeFdt(Buffer.from(saved.dtb, 'base64'));
   }
 
@@ -140,14 +140,18 @@ export class ArmBoard implements Board {
     }
   }
 
+  /** vm_start: the guest boots the first time; later, a stopped CPU takes what became pending meanwhile. */
   boot(): void {
-    if (this.guest.booted || !this.fdt) return;
-    this.reset();
+    if (!this.fdt) return;
+    if (this.guest.booted) this.guest.takeInterrupts();
+    else this.reset();
   }
 
   /** The guest (re)boots with the machine's device tree; QEMU's vfio-platform has no reset of its own. */
   reset(): void {
     if (!this.fdt) return;
+    // models the GIC's reset (gic_reset; kvm_arm_gic_reset writes the reset state into the vGIC)
+    if (this.guest.booted) this.gic?.dist()?.reset();
     this.guest.boot(this.fdt);
     this.vm.trace('guest_boot', `the guest sees ${this.guest.state.devices.map((d) => `${d.name} (${d.compatible})`).join(', ') || 'no platform devices'}`);
   }

@@ -52,6 +52,10 @@ function initMachine(binary: ArmBinary, init: MachineInit): ArmBoard {
     if (e instanceof QemuOptsError) init.fail(e.qemuMessage, e.hint);
     throw e;
   }
+  // models kvm_arch_init_vcpu: KVM runs only the host's own core (Seattle: Cortex-A57; Midway: Cortex-A15)
+  if (vm.accel === 'kvm' && !['host', 'max', binary === 'qemu-system-aarch64' ? 'cortex-a57' : 'cortex-a15'].includes(model)) {
+    init.fail('KVM is not supported for this guest CPU type', `${binary}: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Invalid argument\n`);
+  }
   const dt = cpuDt(model, binary);
   vm.trace('machvirt_init', `${machine.name}: ${model} CPU, ${vm.accel === 'kvm' ? 'in-kernel GICv2' : 'emulated GICv2'}, platform bus at 0xc000000 (SPIs 112..175)`);
   const dumpdtb = keyvalGetString(cl.machine, 'dumpdtb');

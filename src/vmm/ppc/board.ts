@@ -50,15 +50,23 @@ export class SpaprBoard implements Board {
     this.guest = new PseriesGuest(this.machine(), saved);
   }
 
-  /** The PHBs of the machine in creation order (spapr->phbs). */
+  private phbCache: { children: number; phbs: SpaprPhb[] } | undefined;
+
+  /** The PHBs of the machine in creation order (spapr->phbs); they are the system bus's children. */
   phbs(): SpaprPhb[] {
-    return [...walkDevices(this.sysbus)].filter((d): d is SpaprPhb => d instanceof SpaprPhb && d.realized);
+    const children = this.sysbus.children.length;
+    if (this.phbCache?.children !== children || this.phbCache.phbs.some((p) => !p.realized)) {
+      this.phbCache = { children, phbs: [...walkDevices(this.sysbus)].filter((d): d is SpaprPhb => d instanceof SpaprPhb && d.realized) };
+    }
+    return this.phbCache.phbs;
   }
 
   /** The machine as the guest sees it. */
   private machine(): PseriesMachine {
     const vm = this.vm;
     return {
+      // the legacy profile pairs QEMU 3.1 with a guest of its time (Linux 4.x)
+      perDeviceEnable: vm.profile === 'legacy',
       phbs: () => this.phbs().map((p) => ({ index: p.index, buid: p.buid, devfns: [...p.functions().keys()] })),
       rtas: (name, args, nret) => {
         const rets = rtasCall({ vm, phbs: () => this.phbs() }, name, args, nret);
@@ -74,7 +82,7 @@ export class SpaprBoard implements Board {
 
   /** What the host's PEs look like after an EEH call (the hardware under the guest). */
   private tracePeStates(): void {
-    const states = this.vfioPciDevices().map((d) => {
+    const states = this.phbs().flatMap((p) => [...p.functions().values()]).map((d) => {
       const s = this.vm.manager.host.pciPeState?.(d.vdev.name);
       return s ? `${d.vdev.name} PE#${s.pe.toString(16)} state=${s.state}` : undefined;
     });

@@ -87,8 +87,13 @@ function setOption(m: RtasMachine, phb: SpaprPhb, addr: number, option: number):
       op = VFIO_EEH_PE_DISABLE;
       break;
     case 1:
-      // since 6.1: any address on a bus that holds a vfio-pci device
-      if (((addr >>> 16) & 0xff) !== 0 || phb.functions().size === 0) return RTAS_OUT_PARAM_ERROR;
+      if (m.vm.profile === 'legacy') {
+        // 3.1: EEH is enabled per device, so the address must be a vfio-pci function's
+        if (!findDev(phb, addr)) return RTAS_OUT_PARAM_ERROR;
+      } else if (((addr >>> 16) & 0xff) !== 0 || phb.functions().size === 0) {
+        // since 6.1: any address on a bus that holds a vfio-pci device
+        return RTAS_OUT_PARAM_ERROR;
+      }
       op = VFIO_EEH_PE_ENABLE;
       break;
     case 2:
@@ -181,7 +186,8 @@ export function rtasCall(m: RtasMachine, name: string, args: readonly number[], 
   const h = HANDLERS[name];
   if (!h) return undefined;
   const rets = new Array<number>(Math.max(nret, 1)).fill(0);
+  m.vm.trace('spapr_rtas', `${name}(${args.map((a) => `0x${u32(a).toString(16)}`).join(', ')})`);
   h(m, args, nret, rets);
-  m.vm.trace('spapr_rtas', `${name}(${args.map((a) => `0x${u32(a).toString(16)}`).join(', ')}) = ${rets.map((r) => (r | 0).toString()).join(' ')}`);
+  m.vm.trace('spapr_rtas_ret', `${name} = ${rets.map((r) => (r | 0).toString()).join(' ')}`);
   return rets.slice(0, Math.max(nret, 1));
 }

@@ -56,17 +56,20 @@ export function parsePciHostAddr(value: string): { domain: number; bus: number; 
   return { domain, bus, slot, fn };
 }
 
-/** models set_pci_devfn: an integer devfn, or "SS[.F]" in hex. */
+/** models set_pci_devfn for a string (the command line): sscanf "%x.%x" or "%x", slot <= 31, function <= 7. */
 export function parsePciDevfn(value: string): number | undefined {
-  if (/^[+-]?(0x[0-9a-f]+|\d+)$/i.test(value)) {
-    const n = Number(value.replace(/^\+/, ''));
-    return n >= -1 && n <= 255 ? n : undefined;
-  }
-  const m = /^([0-9a-f]+)(?:\.([0-9a-f]+))?$/i.exec(value);
+  const hex = '\\s*[+-]?(?:0[xX])?[0-9a-fA-F]+';
+  const m = new RegExp(`^(${hex})(?:\\.(${hex}))?$`).exec(value);
   if (!m) return undefined;
-  const slot = parseInt(m[1]!, 16);
-  const fn = m[2] === undefined ? 0 : parseInt(m[2], 16);
-  return slot <= 0x1f && fn <= 7 ? (slot << 3) | fn : undefined;
+  // %x into an unsigned int: a minus sign wraps around
+  const num = (t: string): number => {
+    const p = /^\s*([+-]?)(?:0[xX])?([0-9a-fA-F]+)$/.exec(t)!;
+    const v = parseInt(p[2]!, 16);
+    return p[1] === '-' ? -v >>> 0 : v;
+  };
+  const slot = num(m[1]!);
+  const fn = m[2] === undefined ? 0 : num(m[2]);
+  return slot <= 31 && fn <= 7 ? (slot << 3) | fn : undefined;
 }
 
 const badValue = (prop: string, value: string): QemuError => new QemuError(`Property '${TYPE_VFIO_PCI}.${prop}' doesn't take value '${value}'`);

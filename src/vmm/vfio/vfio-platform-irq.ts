@@ -147,13 +147,14 @@ function setMmapsEnabled(dev: VfioPlatformDevice, on: boolean): void {
  * an IRQ is active, else the fast path is back. Twin: timers run when the VM is next touched.
  */
 export function pollMmapTimer(vm: VmContext, dev: VfioPlatformDevice): void {
-  while (dev.timerDeadline !== undefined && dev.clock.now() >= dev.timerDeadline) {
-    if (dev.intps.some((i) => i.state === 'active')) {
-      dev.timerDeadline += dev.mmapTimeout;
-      continue;
-    }
-    dev.timerDeadline = undefined;
-    setMmapsEnabled(dev, true);
-    vm.trace('vfio_intp_mmap_enable', `${dev.vdev.name}: mmaps back on (fast path)`);
+  const now = dev.clock.now();
+  if (dev.timerDeadline === undefined || now < dev.timerDeadline) return;
+  if (dev.intps.some((i) => i.state === 'active')) {
+    // re-armed for another timeout from when it fired, as often as it would have fired by now
+    dev.timerDeadline += Math.floor((now - dev.timerDeadline) / dev.mmapTimeout + 1) * dev.mmapTimeout;
+    return;
   }
+  dev.timerDeadline = undefined;
+  setMmapsEnabled(dev, true);
+  vm.trace('vfio_intp_mmap_enable', `${dev.vdev.name}: mmaps back on (fast path)`);
 }

@@ -56,8 +56,8 @@ function cls(typeName: string, desc: string, parent: string, instantiate: (c: De
     parent,
     abstract: false,
     userCreatable: true,
-    // sysbus devices plug only at machine creation: the system bus has no hotplug handler
-    hotpluggable: false,
+    // DeviceClass's default; what refuses a hot plug is the system bus, which has no hotplug handler
+    hotpluggable: true,
     busType: 'System',
     desc,
     categories: ['misc'],

@@ -225,8 +225,8 @@ export class SpaprAddressSpace implements VfioAddressSpace {
       vm.sys.ioctl(container.fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, encodeTceRemove(state.window));
       vm.trace('vfio_spapr_remove_window', `VFIO_IOMMU_SPAPR_TCE_REMOVE 0x${state.window.toString(16)}`);
     } catch (e) {
-      void errnoOf(e);
-      vm.error(`Failed to remove window at ${state.window.toString(16)}`);
+      // models vfio_spapr_remove_window's error_report, which names no errno
+      if (errnoOf(e)) vm.error(`Failed to remove window at ${state.window.toString(16)}`);
     }
     state.window = undefined;
   }

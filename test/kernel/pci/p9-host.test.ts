@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeGroupStatus, decodeGroupStatus, VFIO_GROUP_GET_STATUS } from '../../../src/core/vfio-uapi.js';
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
+import { parseHostSpec } from '../../../src/kernel/host-spec.js';
 import { boot } from '../sh.js';
-import './spapr-user.js';
 
 const ETH0 = '0000:01:00.0';
 const ETH1 = '0000:01:00.1';
@@ -43,7 +43,9 @@ describe('p9: PCI functions, PEs and IOMMU groups', () => {
     expect(sh.readlink(`${DEV}/${ETH1}/iommu_group`)).toBe('../../../../kernel/iommu_groups/0');
     expect(sh.readlink(`${DEV}/${NVME}/iommu_group`)).toBe('../../../../kernel/iommu_groups/1');
     expect(sh.ls('/sys/kernel/iommu_groups/0/devices')).toEqual([ETH0, ETH1]);
-    expect(sh.cat(`${DEV}/${ETH0}/eeh_pe_config_addr`)).toBe('0x100\n');
+    expect(sh.cat(`${DEV}/${ETH0}/eeh_pe_config_addr`)).toBe('0x1\n');
+    expect(sh.cat(`${DEV}/${ETH0}/eeh_mode`)).toBe('0x200\n');
+    expect(sh.cat(`${DEV}/${ETH0}/eeh_pe_state`)).toBe('0x00000078 0x00000000\n');
     expect(sh.cat(`${DEV}/${ETH0}/driver_override`)).toBe('(null)\n');
     const res = (sh.cat(`${DEV}/${ETH0}/resource`) as string).split('\n');
     expect(res[0]).toBe('0x0000600000000000 0x000060000007ffff 0x000000000014220c');
@@ -83,5 +85,33 @@ describe('p9: PCI functions, PEs and IOMMU groups', () => {
     expect(sh.echo('0000:00:00.0', '/sys/bus/pci/drivers/vfio-pci/bind')).toBe('ENODEV');
     expect(sh.echo('vfio-pci', `${DEV}/0000:00:00.0/driver_override`)).toBe(9);
     expect(sh.echo('0000:00:00.0', '/sys/bus/pci/drivers/vfio-pci/bind')).toBe('EINVAL');
+  });
+});
+
+describe('a ppc64le HostSpec is checked field by field', () => {
+  const bad = (input: unknown): string => {
+    try {
+      parseHostSpec(input);
+      return 'accepted';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  const fn = { slot: '01:00.0', vendor: 0x8086, device: 0x10fb, class: 0x020000 };
+
+  it('names the field that is wrong', () => {
+    expect(bad({ arch: 'ppc64le', phbs: [] })).toMatch(/^invalid host spec: phbs: /);
+    expect(bad({ arch: 'ppc64le', phbs: [{ domain: 0 }, { domain: 0 }] })).toBe('invalid host spec: phbs[1].domain: duplicate domain 0');
+    expect(bad({ arch: 'ppc64le', phbs: [{ domain: 0, pes: [{ pe: 1, functions: [fn, fn] }] }] })).toBe('invalid host spec: phbs[0].pes[0].functions[1].slot: duplicate slot 01:00.0');
+    expect(bad({ arch: 'ppc64le', phbs: [{ domain: 0, pes: [{ pe: 1, functions: [{ ...fn, slot: '0000:01:00.0' }] }] }] })).toBe(
+      'invalid host spec: phbs[0].pes[0].functions[0].slot: expected bus:device.function such as 01:00.0',
+    );
+    expect(bad({ arch: 'ppc64le', phbs: [{ domain: 0, pes: [{ pe: 1, functions: [{ ...fn, bars: [{ index: 0, size: 0x3000, kind: 'mem64' }] }] }] }] })).toBe(
+      'invalid host spec: phbs[0].pes[0].functions[0].bars[0].size: expected a power of two',
+    );
+    expect(bad({ arch: 'ppc64le', phbs: [{ domain: 0, pes: [{ pe: 1, functions: [fn] }, { pe: 1, functions: [{ ...fn, slot: '02:00.0' }] }] }] })).toBe(
+      'invalid host spec: phbs[0].pes[1].pe: duplicate PE 1',
+    );
+    expect(bad({ arch: 'ppc64le', eeh: false, phbs: [{ domain: 3, pes: [{ pe: 2, functions: [fn] }] }] })).toBe('accepted');
   });
 });

@@ -62,21 +62,21 @@ describe('CHECK_EXTENSION and SET_IOMMU', () => {
     expect(sh.logged(() => expect(ioctl(sh, container, VFIO_SET_IOMMU, VFIO_EEH)).toBe('EINVAL'))).toEqual(['tce_vfio: Wrong IOMMU type']);
   });
 
-  it('modern: an IODA2 PE takes only v2 (v1 is EPERM at attach); v2 containers hold several groups', () => {
+  it('v2 containers hold several groups; ENABLE is v1-only (ENOTTY)', () => {
     const sh = p9Vfio();
-    const a = openGroup(sh, 0);
-    expect(ioctl(sh, a.container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU)).toBe('EPERM');
-    expect(ioctl(sh, a.container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU)).toBe(0);
+    const a = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     openGroup(sh, 1, undefined, a.container);
     expect(ioctl(sh, a.container, VFIO_IOMMU_ENABLE)).toBe('ENOTTY');
   });
 
-  it('legacy (4.19): v1 works and keeps one group per container (EBUSY for the second)', () => {
-    const sh = p9Vfio('legacy');
-    const a = openGroup(sh, 0, VFIO_SPAPR_TCE_IOMMU);
-    const g1 = sh.sys.open('/dev/vfio/1', O_RDWR);
-    expect(ioctl(sh, g1, VFIO_GROUP_SET_CONTAINER, encodeS32(a.container))).toBe('EBUSY');
-  });
+  for (const profile of ['modern', 'legacy'] as const) {
+    it(`${profile}: v1 reuses the PE's tables and keeps one group per container (EBUSY for the second)`, () => {
+      const sh = p9Vfio(profile);
+      const a = openGroup(sh, 0, VFIO_SPAPR_TCE_IOMMU);
+      const g1 = sh.sys.open('/dev/vfio/1', O_RDWR);
+      expect(ioctl(sh, g1, VFIO_GROUP_SET_CONTAINER, encodeS32(a.container))).toBe('EBUSY');
+    });
+  }
 });
 
 describe('GET_INFO', () => {
@@ -107,9 +107,10 @@ describe('GET_INFO', () => {
   });
 });
 
-describe('v2: pre-registered memory and dynamic windows', () => {
+for (const profile of ['modern', 'legacy'] as const) {
+describe(`v2 (${profile}): pre-registered memory and dynamic windows`, () => {
   it('MAP needs registered memory (EPERM before any, EINVAL outside it); the default window appears on first use', () => {
-    const sh = p9Vfio();
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_MAP_DMA, map(0n, RAM, 0x1000n))).toBe('EPERM');
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, encodeRegisterMemory(RAM + 0x1000n, GiB))).toBe('EINVAL');
@@ -130,7 +131,7 @@ describe('v2: pre-registered memory and dynamic windows', () => {
   });
 
   it("QEMU's sequence: remove the pending default window, then create its own (slot 0 at 0, slot 1 at 1<<59, then ENOSPC)", () => {
-    const sh = p9Vfio();
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_TCE_REMOVE, encodeTceRemove(0n))).toBe(0);
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, encodeRegisterMemory(RAM, GiB))).toBe(0);
@@ -154,7 +155,7 @@ describe('v2: pre-registered memory and dynamic windows', () => {
   });
 
   it('the container belongs to the first process that used it (EPERM for another)', () => {
-    const sh = p9Vfio();
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, encodeRegisterMemory(RAM, GiB))).toBe(0);
     // the container fd passed to another process (SCM_RIGHTS)
@@ -163,10 +164,12 @@ describe('v2: pre-registered memory and dynamic windows', () => {
     expect(errnoOf(() => other.ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, encodeSpaprTceInfo()))).toBe('EPERM');
   });
 });
+}
 
-describe('v1 (legacy): ENABLE and the default window', () => {
+for (const profile of ['modern', 'legacy'] as const) {
+describe(`v1 (${profile}): ENABLE and the default window`, () => {
   it('MAP is EPERM until ENABLE; ENABLE twice is EBUSY; registration and windows are ENOTTY', () => {
-    const sh = p9Vfio('legacy');
+    const sh = p9Vfio(profile);
     const { container: c } = openGroup(sh, 0, VFIO_SPAPR_TCE_IOMMU);
     expect(ioctl(sh, c, VFIO_IOMMU_MAP_DMA, map(0n, RAM, 0x1000n))).toBe('EPERM');
     expect(ioctl(sh, c, VFIO_IOMMU_ENABLE)).toBe(0);
@@ -178,6 +181,7 @@ describe('v1 (legacy): ENABLE and the default window', () => {
     expect(ioctl(sh, c, VFIO_IOMMU_UNMAP_DMA, encodeDmaUnmap({ iova: 0n, size: 0x1000n }))).toBe('EPERM');
   });
 });
+}
 
 describe('groups and PEs', () => {
   it('a function returned to its host driver makes the group non-viable again', () => {

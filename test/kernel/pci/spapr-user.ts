@@ -2,7 +2,6 @@
 // opens its group and a container, one syscall at a time, as QEMU's sPAPR path does.
 
 import { VFIO_CHECK_EXTENSION, VFIO_GROUP_SET_CONTAINER, VFIO_SET_IOMMU, encodeS32 } from '../../../src/core/vfio-uapi.js';
-import { loadArch } from '../../../src/kernel/arch/index.js';
 import type { Profile } from '../../../src/kernel/host-spec.js';
 import { O_RDWR } from '../../../src/kernel/syscall-surface.js';
 import { boot, errno, type Shell } from '../sh.js';
@@ -11,9 +10,6 @@ export const ETH0 = '0000:01:00.0';
 export const ETH1 = '0000:01:00.1';
 export const NVME = '0001:01:00.0';
 const DEV = '/sys/bus/pci/devices';
-
-// the POWER kernel's parts load on demand, as a CLI start on a ppc64le state loads them
-await loadArch('ppc64le');
 
 /** Moves a function from its host driver to vfio-pci (driver_override, unbind, drivers_probe). */
 export function toVfio(sh: Shell, bdf: string): void {

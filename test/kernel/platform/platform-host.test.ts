@@ -7,6 +7,7 @@ import { Host } from '../../../src/kernel/host.js';
 import { parseHostSpec, presetSpec } from '../../../src/kernel/host-spec.js';
 import { platformOf } from '../../../src/kernel/platform/platform-subsystem.js';
 import { Shell, boot } from '../sh.js';
+import { openDevice } from './platform-vfio.js';
 
 const now = (): number => 1_700_000_000_000;
 const P = '/sys/bus/platform';
@@ -111,6 +112,35 @@ describe('binding vfio-platform (spec vfio-core §1.10)', () => {
     expect(sh.echo('Y', '/sys/module/vfio_platform/parameters/reset_required')).toBe('EACCES');
     sh.echo('vfio-platform', '/sys/devices/platform/smb/e0300000.sata/driver_override');
     expect(sh.echo('e0300000.sata', `${P}/drivers/vfio-platform/bind`)).toBe(14);
+  });
+
+  it('a device without an IOMMU group (a bus node) is refused with EINVAL once no reset is required', () => {
+    const spec = parseHostSpec({ ...presetSpec('seattle'), cmdline: 'vfio_platform.reset_required=0' });
+    const sh = new Shell(Host.boot(spec, { now }));
+    sh.echo('vfio-platform', '/sys/devices/platform/smb/driver_override');
+    expect(sh.logged(() => expect(sh.echo('smb', `${P}/drivers/vfio-platform/bind`)).toBe('EINVAL'))).toEqual([
+      'vfio-platform smb: No IOMMU group for device smb',
+      'vfio-platform smb: probe with driver vfio-platform failed with error -22',
+    ]);
+  });
+
+  it('a host driver cannot take a device of a group user space owns (EBUSY); unbinding vfio-platform from an open device waits (EBUSY)', () => {
+    const spec = parseHostSpec({
+      arch: 'arm',
+      platformDevices: [
+        { node: '/soc/ethernet@fff50000', compatible: ['calxeda,hb-xgmac'], reg: [[0xfff50000, 0x1000]], iommuGroup: 'g' },
+        { node: '/soc/ethernet@fff51000', compatible: ['calxeda,hb-xgmac'], reg: [[0xfff51000, 0x1000]], iommuGroup: 'g' },
+      ],
+    });
+    const sh = new Shell(Host.boot(spec, { now }));
+    for (const name of ['fff50000.ethernet', 'fff51000.ethernet']) sh.echo(name, `${P}/drivers/calxedaxgmac/unbind`);
+    sh.echo('vfio-platform', '/sys/devices/platform/soc/fff50000.ethernet/driver_override');
+    sh.echo('fff50000.ethernet', `${P}/drivers_probe`);
+    const { p } = openDevice(sh, 'fff50000.ethernet');
+    expect(sh.echo('fff51000.ethernet', `${P}/drivers/calxedaxgmac/bind`)).toBe('EBUSY');
+    expect(sh.echo('fff50000.ethernet', `${P}/drivers/vfio-platform/unbind`)).toBe('EBUSY');
+    p.exit();
+    expect(sh.echo('fff50000.ethernet', `${P}/drivers/vfio-platform/unbind`)).toBe(18);
   });
 
   it('devices sharing an iommuGroup label share a group: the group is viable only when both are bound to VFIO or driverless', () => {

@@ -54,7 +54,6 @@ describe('seattle (aarch64, KVM): vfio-amd-xgbe over irqfd', () => {
     expect(dts).toContain('\t\t\tmac-address = [02 a1 a2 a3 a4 a5];');
     expect(board.guest.procInterrupts()).toBe(
       [
-        '           CPU0       ',
         ' 40:          0     GIC-0 144 Level     c000000.e0700000.xgmac',
         ' 41:          0     GIC-0 145 Edge      c000000.e0700000.xgmac',
         ' 42:          0     GIC-0 146 Edge      c000000.e0700000.xgmac',
@@ -108,6 +107,24 @@ describe('seattle (aarch64, KVM): vfio-amd-xgbe over irqfd', () => {
     irq(t, XGBE, 0, true);
     expect(board.mmio(XGBE, 0, 0x3000).trapped).toBe(true);
     expect(counts(board)[0]).toBe(1);
+  });
+
+  it("QEMU's quirks: a PENDING edge that fires again turns ACTIVE while queued; the EOI then ends the wrong IRQ and the level one comes twice", () => {
+    const t = bootArm('seattle');
+    bindVfio(t, XGBE);
+    const { board } = start(t, [...KVM_XGBE.slice(0, -1), `vfio-amd-xgbe,host=${XGBE},x-irqfd=off`]);
+    const dev = board.platformDevices()[0]!;
+    irq(t, XGBE, 0);
+    irq(t, XGBE, 1);
+    expect(dev.intp(1)!.state).toBe('pending');
+    irq(t, XGBE, 0, true);
+    irq(t, XGBE, 1);
+    expect([dev.intp(0)!.state, dev.intp(1)!.state]).toEqual(['active', 'active']);
+    // vfio_platform_eoi takes the first ACTIVE of intp_list (highest pin first): pin 1, then re-injects it from the queue
+    board.mmio(XGBE, 0, 0);
+    expect([dev.intp(0)!.state, dev.intp(1)!.state]).toEqual(['active', 'active']);
+    // GIC 144 was never lowered: the guest's EOI of it finds it pending again
+    expect(counts(board)[0]).toBe(2);
   });
 
   it('the last close resets the device: DMA_MR.SWR cleared the MAC registers the guest wrote', () => {
@@ -240,5 +257,98 @@ describe('realize failures with a real host device', () => {
     bindVfio(t, XGMAC);
     const r = t.vms.start(['-M', 'virt', '-accel', 'tcg', '-device', `vfio-amd-xgbe,host=${XGMAC}`]);
     expect(r.stderr).toBe('qemu-system-arm: add_amd_xgbe_fdt_node unable to retrieve node path for ethernet@fff51000/amd,xgbe-seattle-v1a\n');
+  });
+});
+
+describe('the monitor, system reset and the platform bus limits', () => {
+  it('device_add and device_del: the system bus takes no hot plug; system_reset leaves the device alone', () => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const { vm, board } = start(t, [...TCG_XGMAC.slice(0, -1), `vfio-calxeda-xgmac,host=${XGMAC},id=nic0`]);
+    const m = t.vms.get(vm)!;
+    expect(m.monitor(`device_add vfio-platform,host=${XGMAC}`)).toEqual({ output: "Error: Bus 'main-system-bus' does not support hotplugging\n", error: true });
+    expect(m.monitor('device_del nic0')).toEqual({ output: "Error: Bus 'main-system-bus' does not support hotplugging\n", error: true });
+    irq(t, XGMAC, 0);
+    expect(board.guest.state.inHandler).not.toBeNull();
+    m.monitor('system_reset');
+    // the guest rebooted and counts from 0; QEMU's intp is still ACTIVE with the GIC line high, so it is taken at once
+    expect(counts(board)).toEqual([1, 0, 0]);
+    expect(board.platformDevices()[0]!.intp(0)!.state).toBe('active');
+    expect(t.host.log.entries.filter((e) => e.text.endsWith(': reset'))).toHaveLength(1);
+  });
+
+  it('mmap-timeout-ms=0: after the first IRQ the fast path never comes back', () => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const { board } = start(t, [...TCG_XGMAC.slice(0, -1), `vfio-calxeda-xgmac,host=${XGMAC},mmap-timeout-ms=0`]);
+    let now = 0;
+    board.now = () => now;
+    expect(board.mmio(XGMAC, 0, 0).trapped).toBe(false);
+    irq(t, XGMAC, 0);
+    irq(t, XGMAC, 0, true);
+    board.mmio(XGMAC, 0, 0);
+    now += 1_000_000;
+    expect(board.mmio(XGMAC, 0, 0).trapped).toBe(true);
+  });
+
+  it('a device with more IRQs than the platform bus has lines: "Platform Bus: Can not fit IRQ line"', async () => {
+    const { Host } = await import('../../../src/kernel/host.js');
+    const { parseHostSpec } = await import('../../../src/kernel/host-spec.js');
+    const spec = parseHostSpec({
+      arch: 'arm',
+      platformDevices: [{ node: '/soc/ethernet@fff50000', compatible: ['calxeda,hb-xgmac'], reg: [[0xfff50000, 0x1000]], interrupts: Array.from({ length: 65 }, (_, i) => ({ spi: 100 + i, trigger: 'level' })) }],
+    });
+    const t = { ...bootArm('midway') };
+    t.host = Host.boot(spec, { now: () => 0 });
+    t.sh = t.host.process();
+    const { hostVmAdapter } = await import('../../../src/api/vm-host.js');
+    const { VmManager } = await import('../../../src/vmm/vm-manager.js');
+    t.vms = new VmManager(hostVmAdapter(t.host));
+    bindVfio(t, 'fff50000.ethernet');
+    const r = t.vms.start(['-M', 'virt', '-accel', 'tcg', '-device', 'vfio-calxeda-xgmac,host=fff50000.ethernet']);
+    expect(r).toMatchObject({ exitCode: 1, stderr: 'qemu-system-arm: -device vfio-calxeda-xgmac,host=fff50000.ethernet: Platform Bus: Can not fit IRQ line\n' });
+    expect(t.host.vfio.group(0).opened).toBe(false);
+  });
+
+  it('the host node lacks a property amd-xgbe must copy: qemu_fdt_getprop\'s error ends QEMU', async () => {
+    const { Host } = await import('../../../src/kernel/host.js');
+    const { parseHostSpec, presetSpec } = await import('../../../src/kernel/host-spec.js');
+    const seattle = presetSpec('seattle');
+    if (seattle.arch !== 'aarch64') throw new Error('seattle is an aarch64 preset');
+    const devices = seattle.platformDevices.map((d) => (d.node.endsWith('e0700000') ? { ...d, properties: Object.fromEntries(Object.entries(d.properties).filter(([k]) => k !== 'phy-mode')) } : d));
+    const t = { ...bootArm('seattle') };
+    t.host = Host.boot(parseHostSpec({ ...seattle, platformDevices: devices }), { now: () => 0 });
+    t.sh = t.host.process();
+    const { hostVmAdapter } = await import('../../../src/api/vm-host.js');
+    const { VmManager } = await import('../../../src/vmm/vm-manager.js');
+    t.vms = new VmManager(hostVmAdapter(t.host));
+    bindVfio(t, XGBE);
+    const r = t.vms.start(KVM_XGBE);
+    expect(r).toMatchObject({ exitCode: 1, stderr: 'qemu-system-aarch64: qemu_fdt_getprop: Couldn\'t get /smb/xgmac@e0700000/phy-mode: FDT_ERR_NOTFOUND\n' });
+  });
+});
+
+describe('a stopped CPU', () => {
+  it('takes no interrupt until cont', () => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const { vm, board } = start(t, TCG_XGMAC);
+    const m = t.vms.get(vm)!;
+    m.monitor('stop');
+    irq(t, XGMAC, 0);
+    expect(counts(board)).toEqual([0, 0, 0]);
+    m.monitor('cont');
+    expect(counts(board)).toEqual([1, 0, 0]);
+  });
+});
+
+describe('KVM runs the host core only', () => {
+  it('-accel kvm with the default cortex-a15 on an arm64 host fails at vCPU init; cortex-a57 (Seattle\'s core) starts', () => {
+    const t = bootArm('seattle');
+    expect(t.vms.start(['-M', 'virt', '-accel', 'kvm'])).toMatchObject({
+      exitCode: 1,
+      stderr: 'qemu-system-aarch64: KVM is not supported for this guest CPU type\nqemu-system-aarch64: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Invalid argument\n',
+    });
+    expect(t.vms.start(['-M', 'virt', '-accel', 'kvm', '-cpu', 'cortex-a57']).exitCode).toBe(0);
   });
 });

@@ -1,8 +1,7 @@
 // A p9 twin for the pseries scenarios: the adapter's two functions and the drive handed to
 // vfio-pci, VMs managed as the CLI manages them, and a reload through the state snapshots.
 
-import { loadTarget, restoreVms, snapshotVms } from '../../../src/api/vm-host.js';
-import { loadArch } from '../../../src/kernel/arch/index.js';
+import { restoreVms, snapshotVms } from '../../../src/api/vm-host.js';
 import { Host } from '../../../src/kernel/host.js';
 import { presetSpec, type Profile } from '../../../src/kernel/host-spec.js';
 import { writeText } from '../../../src/kernel/syscall-surface.js';
@@ -14,10 +13,6 @@ export interface PpcTwin {
   sh: Process;
   vms: VmManager;
 }
-
-// the POWER kernel and qemu-system-ppc64 load on demand, as a CLI start on a ppc64le state loads them
-await loadArch('ppc64le');
-await loadTarget('ppc64le');
 
 export const ETH0 = '0000:01:00.0';
 export const ETH1 = '0000:01:00.1';

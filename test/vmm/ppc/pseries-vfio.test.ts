@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { pciOf } from '../../../src/kernel/pci/pci-subsystem.js';
+import { writeText } from '../../../src/kernel/syscall-surface.js';
 import { spaprBoard } from '../../../src/vmm/ppc/board.js';
 import { BASE, ETH0, NVME, bootP9, reload } from './helpers.js';
 
@@ -68,5 +69,52 @@ describe('pseries with vfio-pci', () => {
     expect(r.stderr).toBe(
       `qemu-system-ppc64: -device vfio-pci,host=${ETH0}: vfio ${ETH0}: group 0 is not viable\nPlease ensure all devices within the iommu_group are bound to their vfio bus driver.\n`,
     );
+  });
+});
+
+describe('a failed start leaves the twin as it was', () => {
+  it.each([
+    ['a non-viable group', ['0000:01:00.0'], [`vfio-pci,host=${ETH0}`]],
+    ['a duplicate device', [ETH0, '0000:01:00.1'], [`vfio-pci,host=${ETH0}`, `vfio-pci,host=${ETH0}`]],
+    ['a slot in use', [ETH0, '0000:01:00.1', NVME], [`vfio-pci,host=${ETH0},addr=3`, `vfio-pci,host=${NVME},addr=3`]],
+    ['a group in two address spaces', [ETH0, '0000:01:00.1'], ['spapr-pci-host-bridge,index=1', `vfio-pci,host=${ETH0}`, 'vfio-pci,host=0000:01:00.1,bus=pci.1']],
+  ])('%s', (_name, functions, devices) => {
+    const t = bootP9('modern', functions);
+    // everything but the KVM id counter, which a created-then-destroyed VM advances on any host
+    const state = () => JSON.stringify({ ...t.host.snapshot(), vms: { ...t.host.snapshot().vms, kvm: { vms: t.host.snapshot().vms?.kvm.vms } } });
+    const before = state();
+    const r = t.vms.start([...BASE, ...devices.flatMap((d) => ['-device', d])]);
+    expect(r.exitCode).toBe(1);
+    expect(state()).toBe(before);
+  });
+
+  it('the messages are QEMU\'s', () => {
+    const t = bootP9();
+    const start = (...devices: string[]) => t.vms.start([...BASE, ...devices.flatMap((d) => ['-device', d])]).stderr;
+    expect(start(`vfio-pci,host=${ETH0}`, `vfio-pci,host=${ETH0}`)).toBe(`qemu-system-ppc64: -device vfio-pci,host=${ETH0}: vfio ${ETH0}: device is already attached\n`);
+    expect(start(`vfio-pci,host=${ETH0},addr=3`, `vfio-pci,host=${NVME},addr=3`)).toBe(
+      `qemu-system-ppc64: -device vfio-pci,host=${NVME},addr=3: PCI: slot 3 function 0 not available for vfio-pci, in use by vfio-pci,id=""\n`,
+    );
+    expect(start('spapr-pci-host-bridge,index=1', `vfio-pci,host=${ETH0}`, 'vfio-pci,host=0000:01:00.1,bus=pci.1')).toBe(
+      'qemu-system-ppc64: -device vfio-pci,host=0000:01:00.1,bus=pci.1: vfio 0000:01:00.1: group 0 used in multiple address spaces\n',
+    );
+  });
+});
+
+describe('the host takes a function back', () => {
+  it('unbinding vfio-pci while QEMU holds the device fails with EBUSY and the kernel\'s line; after the VM stops it works', () => {
+    const t = bootP9();
+    const vm = t.vms.start([...BASE, '-device', `vfio-pci,host=${ETH0}`]).vm!;
+    let code = '';
+    try {
+      writeText(t.sh, '/sys/bus/pci/drivers/vfio-pci/unbind', ETH0);
+    } catch (e) {
+      code = (e as { code: string }).code;
+    }
+    expect(code).toBe('EBUSY');
+    expect(t.host.log.format()).toMatch(new RegExp(`vfio-pci ${ETH0}: Device is currently in use, task "\\S+" \\(\\d+\\) blocked until device is released\\n$`));
+    vm.exit();
+    writeText(t.sh, '/sys/bus/pci/drivers/vfio-pci/unbind', ETH0);
+    expect(pciOf(t.host).pes[0]!.passDevCnt).toBe(0);
   });
 });
