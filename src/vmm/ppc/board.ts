@@ -82,11 +82,16 @@ export class SpaprBoard implements Board {
 
   /** What the host's PEs look like after an EEH call (the hardware under the guest). */
   private tracePeStates(): void {
-    const states = this.phbs().flatMap((p) => [...p.functions().values()]).map((d) => {
-      const s = this.vm.manager.host.pciPeState?.(d.vdev.name);
-      return s ? `${d.vdev.name} PE#${s.pe.toString(16)} state=${s.state}` : undefined;
-    });
-    const text = states.filter((s) => s !== undefined).join(', ');
+    const probe = this.vm.manager.host.pciPeState;
+    if (!probe) return;
+    let text = '';
+    for (const phb of this.phbs()) {
+      for (const d of phb.bus?.devices.values() ?? []) {
+        if (!(d instanceof VfioPciDevice)) continue;
+        const s = probe(d.vdev.name);
+        if (s) text += `${text ? ', ' : ''}${d.vdev.name} PE#${s.pe.toString(16)} state=${s.state}`;
+      }
+    }
     if (text) this.vm.trace('eeh_pe_state', text);
   }
 

@@ -63,6 +63,17 @@ export class SpaprPhb extends DeviceState implements PciHostContext {
     this.as = new SpaprAddressSpace(`${TYPE_SPAPR_PCI_HOST_BRIDGE}.${this.index}-iommu-as`, { start: 0n, size: DMA_WIN_SIZE, pageShift: 12 });
   }
 
+  /** The vfio-pci function at a devfn of the root bus (pci_find_device). */
+  function(devfn: number): VfioPciDevice | undefined {
+    const d = this.bus?.devices.get(devfn);
+    return d instanceof VfioPciDevice ? d : undefined;
+  }
+
+  hasFunctions(): boolean {
+    for (const d of this.bus?.devices.values() ?? []) if (d instanceof VfioPciDevice) return true;
+    return false;
+  }
+
   /** The vfio-pci functions on the root bus by devfn. */
   functions(): Map<number, VfioPciDevice> {
     const out = new Map<number, VfioPciDevice>();

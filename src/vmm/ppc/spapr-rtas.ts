@@ -48,7 +48,7 @@ function findPhb(m: RtasMachine, buid: bigint): SpaprPhb | undefined {
 /** models spapr_pci_find_dev: bus number and devfn from the config address (the root bus is bus 0). */
 function findDev(phb: SpaprPhb | undefined, addr: number): VfioPciDevice | undefined {
   if (!phb || ((addr >>> 16) & 0xff) !== 0) return undefined;
-  return phb.functions().get((addr >>> 8) & 0xff);
+  return phb.function((addr >>> 8) & 0xff);
 }
 
 /** models rtas_pci_cfgaddr: the extended register number lives in bits 27:24. */
@@ -90,7 +90,7 @@ function setOption(m: RtasMachine, phb: SpaprPhb, addr: number, option: number):
       if (m.vm.profile === 'legacy') {
         // 3.1: EEH is enabled per device, so the address must be a vfio-pci function's
         if (!findDev(phb, addr)) return RTAS_OUT_PARAM_ERROR;
-      } else if (((addr >>> 16) & 0xff) !== 0 || phb.functions().size === 0) {
+      } else if (((addr >>> 16) & 0xff) !== 0 || !phb.hasFunctions()) {
         // since 6.1: any address on a bus that holds a vfio-pci device
         return RTAS_OUT_PARAM_ERROR;
       }

@@ -73,6 +73,8 @@ const IOMMU_NAMES: Record<number, string> = {
 /** A pseries PHB's IOMMU address space ("<phb>-iommu-as"). */
 export class SpaprAddressSpace implements VfioAddressSpace {
   readonly containers = new Map<VfioContainer, SpaprContainerState>();
+  /** The containers in creation order, kept beside the map (EEH asks on every RTAS call). */
+  private readonly order: VfioContainer[] = [];
   /** The TCE table is enabled (after the PHB's reset): its window exists in each container. */
   tableEnabled = false;
 
@@ -87,7 +89,7 @@ export class SpaprAddressSpace implements VfioAddressSpace {
 
   /** The VFIO containers of this space, in creation order. */
   list(): VfioContainer[] {
-    return [...this.containers.keys()];
+    return this.order;
   }
 
   /** models vfio_connect_container for a sPAPR space (7.2 texts; 3.1 spells a few in lower case). */
@@ -152,6 +154,7 @@ export class SpaprAddressSpace implements VfioAddressSpace {
       container.groups.push(group);
       vm.vfio.containers.push(container);
       this.containers.set(container, { window: undefined });
+      this.order.push(container);
       kvmVfioGroupAdd(vm, group);
       if (this.tableEnabled) this.createWindow(vm, container);
     } catch (e) {
@@ -254,11 +257,13 @@ export class SpaprAddressSpace implements VfioAddressSpace {
 
   forget(container: VfioContainer): void {
     this.containers.delete(container);
+    this.order.splice(this.order.indexOf(container), 1);
   }
 
   /** A container rebuilt from a snapshot joins the space again. */
   adopt(container: VfioContainer, window: bigint | undefined): void {
     this.containers.set(container, { window });
+    this.order.push(container);
   }
 
   windowOf(container: VfioContainer): bigint | undefined {
