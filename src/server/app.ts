@@ -4,9 +4,9 @@
 
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { timingSafeEqual } from 'node:crypto';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { bodyLimit } from './body-limit.js';
 import { dashboardPage } from './dashboard-page.js';
 import { eventRoutes } from './routes-events.js';
 import { hostRoutes } from './routes-host.js';
@@ -63,7 +63,7 @@ export function buildApp(svc: TwinService, opts: AppOptions = {}): OpenAPIHono {
       await next();
     });
   }
-  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: `the body is over ${MAX_BODY} bytes (1 MiB)` }, 413) }));
+  app.use('/api/*', bodyLimit(MAX_BODY, (c) => c.json({ error: `the body is over ${MAX_BODY} bytes (1 MiB)` }, 413)));
   sysRoutes(app, svc);
   hostRoutes(app, svc);
   vmRoutes(app, svc);
