@@ -5,7 +5,7 @@
 // sequence number it holds. Loading a state replays the lines after that number, at their
 // recorded times, so the replayed kernel log is the one the server had.
 
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { isKernelError } from '../core/errno.js';
 import { writeBytes } from '../manage/syscall-io.js';
 import type { Twin } from './twin.js';
@@ -89,25 +89,48 @@ export function replayJournal(twin: Twin, path: string, clock: PinnableClock): n
   return entries.length;
 }
 
-/** The server's open journal: appends (one write(2) each, into the page cache) and truncation. */
+/** The server's open journal: appends (one write(2) each, into the page cache) and compaction. */
 export class StateJournal {
   private fd: number;
-  /** Entries appended since the last truncation. */
-  length = 0;
+  /** The lines in the file, by sequence number: a save that ran while writes went on keeps the later ones. */
+  private lines: { seq: number; line: string }[] = [];
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
   }
 
+  /** Entries in the file. */
+  get length(): number {
+    return this.lines.length;
+  }
+
   append(e: JournalEntry): void {
-    writeSync(this.fd, `${JSON.stringify(e)}\n`);
-    this.length++;
+    const line = `${JSON.stringify(e)}\n`;
+    writeSync(this.fd, line);
+    this.lines.push({ seq: e.seq, line });
   }
 
   /** Empties the journal (a save now holds every entry). */
   truncate(): void {
     ftruncateSync(this.fd, 0);
-    this.length = 0;
+    this.lines = [];
+  }
+
+  /**
+   * Drops the entries up to `seq`, which a save now holds. Entries appended while the save ran
+   * stay: the file is replaced by one holding only them (rename(2), so a kill -9 at any point
+   * leaves either journal, each complete with the state file).
+   */
+  dropThrough(seq: number): void {
+    const later = this.lines.filter((l) => l.seq > seq);
+    if (later.length === 0) return this.truncate();
+    if (later.length === this.lines.length) return;
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, later.map((l) => l.line).join(''));
+    renameSync(tmp, this.path);
+    closeSync(this.fd);
+    this.fd = openSync(this.path, 'a');
+    this.lines = later;
   }
 
   /** Closes and removes the journal (the state file holds everything). */

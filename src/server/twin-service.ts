@@ -106,8 +106,8 @@ export class TwinService {
       return;
     }
     this.journal.append(e);
-    // a long journal is folded into the state file in the background
-    if (this.journal.length >= JOURNAL_COMPACT_AT) void this.flush().catch(() => undefined);
+    // a long journal is folded into the state file in the background, by one save at a time
+    if (this.journal.length >= JOURNAL_COMPACT_AT && !this.saving) void this.flush().catch(() => undefined);
   }
 
   /** Ends the event streams; requests already queued still finish and are saved. */
@@ -160,7 +160,7 @@ export class TwinService {
     }
   }
 
-  /** A whole-state save; the journal empties if nothing was appended while it ran. */
+  /** A whole-state save; the journal keeps only what was appended while it ran. */
   private async saveNow(): Promise<void> {
     const g = this.live.generation;
     const seq = this.seq;
@@ -168,7 +168,7 @@ export class TwinService {
     // serialised now, with the journal number it holds: later writes are the journal's
     await this.store.replaceJson(JSON.stringify(this.live.whole.snapshot()));
     this.savedGeneration = Math.max(this.savedGeneration, g);
-    if (this.journal && this.seq === seq) this.journal.truncate();
+    this.journal?.dropThrough(seq);
   }
 
   /** Holds writes that bypass the queue (a FUSE mount of this twin) while a command works on the file. */

@@ -1,14 +1,15 @@
 // The served twin's write journal: a server that dies without saving leaves its acknowledged
 // writes in `<state>.journal`; loading the state replays them at their recorded times (the
 // kernel log is the one the server had), the next CLI change folds them into the state file
-// and removes the journal, and a new `host init` never replays an old journal.
+// and removes the journal, and a new `host init` never replays an old journal. A long journal
+// is folded into the state file while writes go on, keeping the writes the save missed.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bootHost } from '../../src/api/boot.js';
 import { LiveTwin } from '../../src/api/live-twin.js';
-import { journalPath } from '../../src/api/state-journal.js';
+import { journalPath, readJournal, StateJournal } from '../../src/api/state-journal.js';
 import { StateStore } from '../../src/api/state-store.js';
 import { TwinService } from '../../src/server/twin-service.js';
 import { mdevPath, runCli, tempDir, TYPE_DIR, UUID_A } from '../cli/helpers.js';
@@ -46,5 +47,34 @@ describe('the write journal', () => {
     expect((await runCli(['--state', state, 'host', 'init', '--force'])).code).toBe(0);
     expect(existsSync(journalPath(state))).toBe(false);
     expect((await runCli(['--state', state, 'sys', 'ls', '/sys/bus/mdev/devices'])).stdout).toBe('');
+  });
+});
+
+describe('compaction', () => {
+  const entry = (seq: number) => ({ seq, t: 0, path: '/sys/bus/ap/apmask', data: 'LTUK' });
+
+  it('drops the entries a save holds and keeps the later ones', () => {
+    const path = join(tempDir(), 'twin.json.journal');
+    const journal = new StateJournal(path);
+    for (let seq = 1; seq <= 5; seq++) journal.append(entry(seq));
+    journal.dropThrough(3);
+    journal.append(entry(6));
+    expect(readJournal(path, 0).map((e) => e.seq)).toEqual([4, 5, 6]);
+    expect(journal.length).toBe(3);
+    journal.dropThrough(6);
+    expect(readJournal(path, 0)).toEqual([]);
+  });
+
+  it('folds a long journal into the state file once while writes go on, keeping those the save missed', async () => {
+    const state = join(tempDir(), 'twin.json');
+    await new StateStore(state).create(await bootHost(), false);
+    const store = new StateStore(state);
+    const svc = await TwinService.open(store);
+    const saves = vi.spyOn(store, 'replaceJson');
+    for (let i = 0; i < 13_000; i++) await svc.journaledWrite('/sys/bus/ap/apmask', Buffer.from(i % 2 ? '+5\n' : '-5\n'));
+    await vi.waitFor(() => expect(readJournal(journalPath(state), 0).length).toBeLessThan(10_000), { timeout: 10_000 });
+    expect(saves).toHaveBeenCalledTimes(1);
+    // no close(): a kill -9 now loses nothing
+    expect((await LiveTwin.load(state)).snapshot()).toEqual(svc.live.snapshot());
   });
 });
