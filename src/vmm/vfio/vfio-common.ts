@@ -277,6 +277,25 @@ export function vfioPutGroup(vm: VmContext, group: VfioGroup, as?: VfioAddressSp
   vm.trace('vfio_put_group', `close /dev/vfio/${group.groupId} (fd ${group.fd})`);
 }
 
+/** glib's g_path_get_basename: trailing slashes are ignored; "" gives ".", "/" gives "/". */
+export function gPathGetBasename(path: string): string {
+  if (path === '') return '.';
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') return '/';
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** models the device name step of vfio_realize / vfio_ap_realize: sysfsdev must stat, the name is its basename. */
+export function vfioDeviceGetName(vm: VmContext, dev: VfioDeviceHandle, sysfsdev: string): string {
+  try {
+    vm.sys.stat(sysfsdev);
+  } catch (e) {
+    throw errorWithErrno('no such host device', errnoOf(e)).prepend(`vfio ${sysfsdev}: `);
+  }
+  dev.name = gPathGetBasename(sysfsdev);
+  return dev.name;
+}
+
 /** models vfio_get_device: GROUP_GET_DEVICE_FD, then DEVICE_GET_INFO. */
 export function vfioGetDevice(vm: VmContext, group: VfioGroup, name: string, dev: VfioDeviceHandle): void {
   const { sys } = vm;
