@@ -14,6 +14,8 @@ export interface BootOptions {
   spec?: unknown;
   /** Overrides the preset's or the spec's profile. */
   profile?: Profile;
+  /** The kernel's wall clock (default Date.now). */
+  now?: () => number;
 }
 
 /** The HostSpec a boot uses; ApiError with the spec's own message for bad input. */
@@ -39,7 +41,7 @@ export async function resolveSpec(opts: BootOptions): Promise<HostSpec> {
 export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   const spec = await resolveSpec(opts);
   await loadArch(spec.arch);
-  return Host.boot(spec);
+  return Host.boot(spec, opts.now ? { now: opts.now } : {});
 }
 
 /** A live twin booted from a preset or a spec. */

@@ -15,6 +15,7 @@ import type { VmManager } from '../vmm/vm-manager.js';
 import type { CommandOutput } from '../vmm/vm-host.js';
 import { censusDiff, takeCensus, type Census } from './device-census.js';
 import { FILES_SECTION } from './manage-session.js';
+import { JOURNAL_SECTION } from './state-journal.js';
 import { syscallFailure, type SysOp } from './syscall-failure.js';
 import { logEvent, TwinEvents, type LogEvent, type TwinListener } from './twin-events.js';
 import { Twin, type TwinSnapshot } from './twin.js';
@@ -102,6 +103,12 @@ export class LiveTwin {
     return this.change(`write ${path}`, () => this.sys('write', path, () => writeBytes(this.proc, path, bytes)));
   }
 
+  /** write() for a caller that cannot wait (the trace is reported if the VMM is loaded). */
+  writeSync(path: string, data: Uint8Array | string): number {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return this.changeSync(`write ${path}`, () => this.sys('write', path, () => writeBytes(this.proc, path, bytes)));
+  }
+
   /** A directory's names in byte order; a non-directory lists as itself (ls). */
   ls(path: string): string[] {
     return this.sys('ls', path, () => (this.proc.stat(path).kind === 'dir' ? [...this.proc.readdir(path)].sort(byteOrder) : [path]));
@@ -164,9 +171,11 @@ export class LiveTwin {
 
   // ---- snapshots ----------------------------------------------------------------------
 
-  /** The whole twin as plain JSON data (a copy: later changes do not show in it). */
+  /** The whole twin as plain JSON data (a copy: later changes do not show in it), without the state file's journal bookkeeping. */
   snapshot(): TwinSnapshot {
-    return JSON.parse(JSON.stringify(this.twin.snapshot())) as TwinSnapshot;
+    const snap = JSON.parse(JSON.stringify(this.twin.snapshot())) as TwinSnapshot;
+    delete snap[JOURNAL_SECTION];
+    return snap;
   }
 
   /** Replaces the whole twin (a test resets between cases); listeners stay subscribed. */

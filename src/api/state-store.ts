@@ -4,11 +4,12 @@
 // and concurrent vfioctl processes never lose an update. A read takes no lock and never
 // rewrites the file; the lock and atomic-write libraries load only for a change.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isKernelError } from '../core/errno.js';
 import type { Host } from '../kernel/host.js';
 import { ApiError } from './errors.js';
+import { journalPath, PinnableClock, replayJournal } from './state-journal.js';
 import { Twin, type TwinRestoreOptions, type TwinSnapshot } from './twin.js';
 
 // 50 processes queueing for a lock each holds for a few ms: many short, jittered retries.
@@ -26,13 +27,20 @@ interface Loaded {
   twin: Twin;
   /** The file's JSON as read, to tell whether a command changed the twin. */
   json: string;
+  /** Journal entries a server left (it was killed): applied to the twin, saved by the next change. */
+  replayed: number;
 }
 
 export class StateStore {
+  /** The loaded twins' clock: a journal replay pins it to each write's recorded time. */
+  readonly clock: PinnableClock;
+
   constructor(
     readonly path: string,
     private readonly hostOptions: TwinRestoreOptions = {},
-  ) {}
+  ) {
+    this.clock = new PinnableClock(hostOptions.now);
+  }
 
   get lockPath(): string {
     return `${this.path}.lock`;
@@ -59,10 +67,12 @@ export class StateStore {
   async update<T>(fn: (host: Host, twin: Twin) => T | Promise<T>): Promise<T> {
     if (!this.exists()) throw new NoStateError(this.path);
     return this.locked(async (guard) => {
-      const { twin, json } = await this.read(true);
+      const { twin, json, replayed } = await this.read(true);
       const saveIfChanged = async (): Promise<void> => {
         const after = JSON.stringify(twin.snapshot());
         if (after !== json) await this.save(after, guard);
+        // the state file now holds what the journal had
+        if (replayed > 0) removeJournal(this.path);
       };
       let result: T;
       try {
@@ -83,6 +93,8 @@ export class StateStore {
       if (this.exists() && !force)
         throw new ApiError(`host init: twin state already exists at ${this.path}; use --force to replace it`);
       await this.save(JSON.stringify(Twin.fromHost(host).snapshot()), guard);
+      // a new twin: a journal of the old one must never replay onto it
+      removeJournal(this.path);
     });
   }
 
@@ -90,6 +102,12 @@ export class StateStore {
   async replace(twin: Twin): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true });
     await this.locked((guard) => this.save(JSON.stringify(twin.snapshot()), guard));
+  }
+
+  /** Replaces the stored twin by a snapshot serialised by the caller (at the moment it chose). */
+  async replaceJson(json: string): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    await this.locked((guard) => this.save(json, guard));
   }
 
   private async read(forUpdate = false): Promise<Loaded> {
@@ -102,9 +120,10 @@ export class StateStore {
       throw e;
     }
     try {
-      const twin = await Twin.restore(JSON.parse(text) as TwinSnapshot, { ...this.hostOptions, eagerVms: forUpdate });
+      const twin = await Twin.restore(JSON.parse(text) as TwinSnapshot, { ...this.hostOptions, now: this.clock.now, eagerVms: forUpdate });
+      const replayed = existsSync(journalPath(this.path)) ? replayJournal(twin, journalPath(this.path), this.clock) : 0;
       // a save writes JSON.stringify(snapshot) and a newline: an unchanged twin gives the same text
-      return { twin, json: text.endsWith('\n') ? text.slice(0, -1) : text };
+      return { twin, json: text.endsWith('\n') ? text.slice(0, -1) : text, replayed };
     } catch (e) {
       throw new ApiError(`twin state ${this.path} is unreadable: ${(e as Error).message}`);
     }
@@ -136,6 +155,14 @@ export class StateStore {
     } finally {
       await release().catch(() => undefined);
     }
+  }
+}
+
+function removeJournal(state: string): void {
+  try {
+    unlinkSync(journalPath(state));
+  } catch {
+    // there was none
   }
 }
 

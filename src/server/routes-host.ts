@@ -90,7 +90,7 @@ export function hostRoutes(app: OpenAPIHono, svc: TwinService): void {
     try {
       let twin: Twin;
       try {
-        twin = await Twin.restore(snap, { eagerVms: true });
+        twin = await Twin.restore(snap, { eagerVms: true, now: svc.store.clock.now });
       } catch (e) {
         throw new ApiError(`not a twin snapshot: ${(e as Error).message}`);
       }
@@ -102,7 +102,8 @@ export function hostRoutes(app: OpenAPIHono, svc: TwinService): void {
   });
   app.openapi(routes.init, async (c) => {
     try {
-      const host = await bootHost(c.req.valid('json'));
+      // the store's clock: a journal replay can pin it to each write's time
+      const host = await bootHost({ ...c.req.valid('json'), now: svc.store.clock.now });
       await svc.replaceTwin(Twin.fromHost(host), 'host init');
       return c.json({ arch: host.spec.arch, profile: host.profile, generation: svc.live.generation }, 200);
     } catch (e) {

@@ -38,11 +38,7 @@ export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
     const body = c.req.valid('json');
     const data = body.base64 !== undefined ? Buffer.from(body.base64, 'base64') : Buffer.from(body.newline ? `${body.value}\n` : body.value!, 'utf8');
     try {
-      const { written, log } = await svc.mutate(async (t) => {
-        const from = t.dmesg().next;
-        const n = await t.write(body.path, data);
-        return { written: n, log: t.dmesg(from).entries.map((e) => e.line) };
-      });
+      const { written, log } = await svc.journaledWrite(body.path, data);
       return c.json({ path: body.path, written, log }, 200);
     } catch (e) {
       return rethrowUnless(c, e) as never;

@@ -10,9 +10,13 @@ import { join } from 'node:path';
 import { LiveTwin } from '../api/live-twin.js';
 import type { StateStore } from '../api/state-store.js';
 import type { Twin } from '../api/twin.js';
+import { journalPath, journalSeq, setJournalSeq, StateJournal, type JournalEntry } from '../api/state-journal.js';
 import { redirectStdin, SERVED_ENV } from '../fuse/forward.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Journal entries after which the server folds the journal into the state file. */
+const JOURNAL_COMPACT_AT = 10_000;
 
 export interface Writer {
   write(chunk: string | Uint8Array): void;
@@ -49,6 +53,9 @@ function commandWords(argv: readonly string[]): string[] {
 export class TwinService {
   private tail: Promise<unknown> = Promise.resolve();
   private saving: Promise<void> | undefined;
+  private journal: StateJournal | undefined;
+  /** The last journal sequence number given out. */
+  private seq = 0;
   /** The generation the state file holds (it was loaded from the file). */
   private savedGeneration = 0;
   private endServing!: () => void;
@@ -61,8 +68,46 @@ export class TwinService {
     private readonly runCli?: CliRunner,
   ) {}
 
+  /** Loads the state (replaying a journal a killed server left), saves it whole and opens a fresh journal. */
   static async open(store: StateStore, runCli?: CliRunner): Promise<TwinService> {
-    return new TwinService(new LiveTwin(await store.loadTwin()), store, runCli);
+    const svc = new TwinService(new LiveTwin(await store.loadTwin()), store, runCli);
+    svc.seq = journalSeq(svc.live.whole);
+    await svc.live.vms();
+    await svc.saveNow();
+    svc.journal = new StateJournal(journalPath(store.path));
+    svc.journal.truncate();
+    return svc;
+  }
+
+  /**
+   * One sysfs write(2), made durable by a journal line (one append, in the page cache
+   * before the answer: a kill -9 loses nothing) instead of a whole-state save. The kernel's
+   * clock is pinned for the write, so a replay logs the same lines at the same times.
+   */
+  journaledWrite(path: string, data: Uint8Array): Promise<{ written: number; log: string[] }> {
+    return this.serial(async () => {
+      await this.live.vms();
+      const before = this.live.generation;
+      const from = this.live.host.log.entries.length;
+      const t = Date.now();
+      try {
+        const written = this.store.clock.at(t, () => this.live.writeSync(path, data));
+        return { written, log: this.live.dmesg(from).entries.map((e) => e.line) };
+      } finally {
+        if (this.live.generation !== before) this.journalAppend({ seq: ++this.seq, t, path, data: Buffer.from(data).toString('base64') });
+      }
+    });
+  }
+
+  private journalAppend(e: JournalEntry): void {
+    setJournalSeq(this.live.whole, e.seq);
+    if (!this.journal) {
+      void this.flush();
+      return;
+    }
+    this.journal.append(e);
+    // a long journal is folded into the state file in the background
+    if (this.journal.length >= JOURNAL_COMPACT_AT) void this.flush().catch(() => undefined);
   }
 
   /** Ends the event streams; requests already queued still finish and are saved. */
@@ -70,6 +115,8 @@ export class TwinService {
     this.endServing();
     await this.serial(() => undefined);
     await this.flush();
+    this.journal?.remove();
+    this.journal = undefined;
   }
 
   /** Runs fn after every request queued before it (reads too: they see a whole change). */
@@ -113,10 +160,15 @@ export class TwinService {
     }
   }
 
+  /** A whole-state save; the journal empties if nothing was appended while it ran. */
   private async saveNow(): Promise<void> {
     const g = this.live.generation;
-    await this.store.replace(this.live.whole);
+    const seq = this.seq;
+    setJournalSeq(this.live.whole, seq);
+    // serialised now, with the journal number it holds: later writes are the journal's
+    await this.store.replaceJson(JSON.stringify(this.live.whole.snapshot()));
     this.savedGeneration = Math.max(this.savedGeneration, g);
+    if (this.journal && this.seq === seq) this.journal.truncate();
   }
 
   /** Holds writes that bypass the queue (a FUSE mount of this twin) while a command works on the file. */
@@ -131,7 +183,7 @@ export class TwinService {
     }
   }
 
-  /** Waits for every change made so far to be saved. */
+  /** Waits for every change made so far to be saved in the state file itself. */
   flush(): Promise<void> {
     return this.persisted(this.live.generation);
   }

@@ -3,7 +3,7 @@
 // and log line inline, a change made with the CLI appears within a second, the grid is
 // keyboard operable, and a full-page screenshot is kept as an artifact.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,21 @@ describe.skipIf(missing !== undefined)('the dashboard in chromium', () => {
     await page.keyboard.press('Enter');
     expect(await page.textContent('#selq')).toBe('06.0047 owned by the host zcrypt driver');
     expect(await page.evaluate(FOCUSED_LABEL)).toBe('06.0047 owned by the host zcrypt driver');
+    await page.close();
+  }, 60_000);
+
+  it('asks for the bearer token when the server has one, then works with it', async () => {
+    const dir = (await serveTwin()).dir;
+    writeFileSync(join(dir, 'token'), 'page-token\n');
+    const s = await serveTwin({ tokenFile: join(dir, 'token') });
+    const page = await browser.context.newPage();
+    await page.goto(`${s.url}/`);
+    await page.waitForSelector('#auth:not([hidden])');
+    await page.fill('#token', 'page-token');
+    await page.click('#authform button');
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await page.getAttribute(cell('05.0004'), 'aria-label')).toBe('05.0004 owned by the host zcrypt driver');
+    await page.waitForSelector('#live.on');
     await page.close();
   }, 60_000);
 

@@ -46,4 +46,16 @@ describe.skipIf(skip !== undefined)('vfioctl serve --mount', () => {
       if (!stopped) await s.stop();
     }
   }, 60_000);
+
+  it('refuses a separate mount of a state that serve serves', async () => {
+    const t = await twinDir();
+    const s = await startServer({ listen: '127.0.0.1:0', state: t.state, runCli: main });
+    try {
+      const r = await cli(t.state, 'mount', t.mnt);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`vfioctl: ${t.state} is already served at ${s.url} (pid ${process.pid})\n`);
+    } finally {
+      await s.stop();
+    }
+  }, 30_000);
 });

@@ -32,6 +32,7 @@ export function hostConfig(opts: HostConfigOptions, io: Io): Promise<number> {
     if (id === undefined) fail(`invalid ID '${opts.id}' (expected a decimal or 0x-hex number)`);
     if (opts.type !== undefined && (resource !== 'adapter' || op !== 'add')) fail('--type applies only to adding an adapter');
     await new StateStore(opts.state).update((host) => {
+      if (host.spec.arch !== 's390x') fail(`an ${host.spec.arch} host has no LPAR AP configuration (its devices come from its HostSpec)`);
       try {
         apOf(host).configChange(op, resource, id, opts.type);
       } catch (e) {

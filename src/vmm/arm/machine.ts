@@ -24,7 +24,16 @@ const VIRT_PROPS: readonly PropertyInfo[] = VIRT_PROPERTIES.map((p) => ({ name: 
 /** `virt-3.1` and older: the machine types QEMU 3.1 had (the legacy profile). */
 const LEGACY_VIRT = /^virt-(2\.\d+|3\.[01])$/;
 
+const machineLists = new Map<string, MachineTypeInfo[]>();
+
 export function armMachineTypes(binary: ArmBinary, profile: QemuProfile): MachineTypeInfo[] {
+  const key = `${binary}/${profile}`;
+  let list = machineLists.get(key);
+  if (!list) machineLists.set(key, (list = buildMachineTypes(binary, profile)));
+  return list;
+}
+
+function buildMachineTypes(binary: ArmBinary, profile: QemuProfile): MachineTypeInfo[] {
   const list = ARM_MACHINES.filter((m) => binary === 'qemu-system-aarch64' || !m.aarch64Only).filter((m) => profile === 'modern' || !/^virt-/.test(m.name) || LEGACY_VIRT.test(m.name));
   return list.map((m) => {
     const isVirt = isVirtMachine(m.name);

@@ -2,7 +2,7 @@
 // virt's machvirt_init as far as passthrough needs it: the CPU model (its DT compatible),
 // the GIC (in-kernel under KVM), the platform bus, the -m size and dumpdtb.
 
-import { QemuOptsError, keyvalGetString, parseCpuOption } from '../options/index.js';
+import { QemuOptsError, keyvalGetString, parseCpuOption, parseQemuBool } from '../options/index.js';
 import type { MachineInit, VmmTarget } from '../target.js';
 import type { Vm } from '../vm.js';
 import { ArmBoard, type ArmBoardSnapshot } from './board.js';
@@ -11,22 +11,31 @@ import { armDeviceTypes } from './device-types.js';
 import { VIRT_MACHINE_PROPERTIES, armMachineTypes, isVirtMachine, type ArmBinary } from './machine.js';
 import { ARM_OPTIONS } from './options.js';
 
+const modelLists = new Map<ArmBinary, string[]>();
+
 /** The CPU models of `-cpu help` (and host, under KVM). */
 function cpuModels(binary: ArmBinary): string[] {
-  return CPU_HELP[binary]
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim())
-    .filter(Boolean);
+  let models = modelLists.get(binary);
+  if (!models) {
+    models = CPU_HELP[binary]
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean);
+    modelLists.set(binary, models);
+  }
+  return models;
 }
 
-const AARCH64_CPUS = /^(cortex-a(35|53|55|57|72|76|710)|a64fx|neoverse-.*|max|host)$/;
+const V8_CPUS = /^(cortex-a(35|53|55|57|72|76|710)|a64fx|neoverse-.*|max|host)$/;
 
-/** The cpu node's compatible (ARMCPU dtb_compatible) and whether the CPU is AArch64. */
-function cpuDt(model: string, binary: ArmBinary): { compatible: string; aarch64: boolean } {
-  const aarch64 = binary === 'qemu-system-aarch64' && AARCH64_CPUS.test(model);
-  if (model === 'host' || model === 'max') return { compatible: aarch64 ? 'arm,arm-v8' : 'arm,cortex-a15', aarch64 };
-  return { compatible: `arm,${model}`, aarch64 };
+/** The cpu node (ARMCPU dtb_compatible), whether the core is ARMv8, and whether it runs AArch64 (PSCI's SMC64 ids). */
+function cpuDt(model: string, binary: ArmBinary): { compatible: string; v8: boolean; smc64: boolean } {
+  const v8 = V8_CPUS.test(model);
+  const smc64 = v8 && binary === 'qemu-system-aarch64';
+  // 7.2's TCG `max` reports itself as a Cortex-A57; KVM's `host` as a generic ARMv8
+  const compatible = model === 'host' ? 'arm,arm-v8' : model === 'max' ? 'arm,cortex-a57' : `arm,${model}`;
+  return { compatible, v8, smc64 };
 }
 
 /** /chosen's rng-seed and kaslr-seed: QEMU takes them from the host's RNG; the twin derives them from the VM id. */
@@ -59,6 +68,7 @@ function initMachine(binary: ArmBinary, init: MachineInit): ArmBoard {
   const dt = cpuDt(model, binary);
   vm.trace('machvirt_init', `${machine.name}: ${model} CPU, ${vm.accel === 'kvm' ? 'in-kernel GICv2' : 'emulated GICv2'}, platform bus at 0xc000000 (SPIs 112..175)`);
   const dumpdtb = keyvalGetString(cl.machine, 'dumpdtb');
+  const highmemOpt = keyvalGetString(cl.machine, 'highmem');
   return new ArmBoard(vm, {
     virt,
     cpu: model,
@@ -67,7 +77,10 @@ function initMachine(binary: ArmBinary, init: MachineInit): ArmBoard {
       platformBusNode: vm.profile === 'modern' ? 'platform-bus@c000000' : 'platform@c000000',
       ramSize: vm.vfio.ram.size,
       cpuCompatible: dt.compatible,
-      aarch64Cpu: dt.aarch64,
+      v8Cpu: dt.v8,
+      smc64: dt.smc64,
+      // -M virt,highmem=off, or arm_pamax: qemu-system-arm's `max` reaches 32 bits of PA, so virt turns highmem off
+      highmem: highmemOpt !== undefined ? parseQemuBool('highmem', highmemOpt) : !(binary === 'qemu-system-arm' && model === 'max'),
       seeds: seeds(vm.id),
     },
   });

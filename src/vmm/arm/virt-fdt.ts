@@ -23,8 +23,12 @@ export interface VirtFdtOptions {
   ramSize: bigint;
   /** The CPU node's compatible (cortex-a15 → "arm,cortex-a15"). */
   cpuCompatible: string;
-  /** An AArch64 CPU: SMC64 PSCI function ids and the ARMv8 timer. */
-  aarch64Cpu: boolean;
+  /** An ARMv8 CPU: the ARMv8 timer and a PMUv3 node. */
+  v8Cpu: boolean;
+  /** The CPU runs AArch64 (qemu-system-aarch64 with a 64-bit core): SMC64 PSCI function ids. */
+  smc64: boolean;
+  /** virt's highmem: the 64-bit PCIe window and the high ECAM (off when the CPU reaches only 32 bits of PA). */
+  highmem: boolean;
   /** 8 + 2 cells of /chosen randomness (QEMU takes them from the host's RNG). */
   seeds: readonly number[];
 }
@@ -64,7 +68,7 @@ export function virtBaseTree(o: VirtFdtOptions): FdtNode {
     ['compatible', str('linux,dummy-virt')],
   ] as Prop[])
     root.appendProp(k, v);
-  const fn = (n: number): number => (o.aarch64Cpu && n !== 2 ? 0xc4000000 + n : 0x84000000 + n);
+  const fn = (n: number): number => (o.smc64 && n !== 2 ? 0xc4000000 + n : 0x84000000 + n);
   node(root, 'psci', [
     ['migrate', cells(fn(5))],
     ['cpu_on', cells(fn(3))],
@@ -100,7 +104,7 @@ export function virtBaseTree(o: VirtFdtOptions): FdtNode {
     ['compatible', str(['arm,pl061', 'arm,primecell'])],
     ['reg', cells(0, 0x9030000, 0, 0x1000)],
   ]);
-  node(root, 'pcie@10000000', pcieProps());
+  node(root, 'pcie@10000000', pcieProps(o.highmem));
   node(root, 'pl031@9010000', [
     ['clock-names', str('apb_pclk')],
     ['clocks', cells(PHANDLE.clock)],
@@ -115,7 +119,7 @@ export function virtBaseTree(o: VirtFdtOptions): FdtNode {
     ['reg', cells(0, 0x9000000, 0, 0x1000)],
     ['compatible', str(['arm,pl011', 'arm,primecell'])],
   ]);
-  node(root, 'pmu', []);
+  node(root, 'pmu', o.v8Cpu ? [['interrupts', cells(GIC_FDT_IRQ_TYPE_PPI, 7, 0x104)], ['compatible', str('arm,armv8-pmuv3')]] : []);
   const intc = node(root, 'intc@8000000', [
     ['phandle', cells(PHANDLE.gic)],
     ['reg', cells(0, 0x8000000, 0, 0x10000, 0, 0x8010000, 0, 0x10000)],
@@ -136,7 +140,7 @@ export function virtBaseTree(o: VirtFdtOptions): FdtNode {
   node(root, 'timer', [
     ['interrupts', cells(...ppi(13), ...ppi(14), ...ppi(11), ...ppi(10))],
     ['always-on', empty],
-    ['compatible', str(o.aarch64Cpu ? ['arm,armv8-timer', 'arm,armv7-timer'] : 'arm,armv7-timer')],
+    ['compatible', str(o.v8Cpu ? ['arm,armv8-timer', 'arm,armv7-timer'] : 'arm,armv7-timer')],
   ]);
   node(root, 'apb-pclk', [
     ['phandle', cells(PHANDLE.clock)],
@@ -154,7 +158,7 @@ export function virtBaseTree(o: VirtFdtOptions): FdtNode {
 }
 
 /** The PCIe host bridge's interrupt-map: INTx swizzled over 4 slots onto SPIs 3..6. */
-function pcieProps(): Prop[] {
+function pcieProps(highmem: boolean): Prop[] {
   const map: number[] = [];
   for (const slot of [0, 1, 2, 3]) {
     for (const pin of [1, 2, 3, 4]) map.push(slot << 11, 0, 0, pin, PHANDLE.gic, 0, 0, GIC_FDT_IRQ_TYPE_SPI, 3 + ((pin - 1 + slot) % 4), IRQ_LEVEL_HIGH);
@@ -163,11 +167,12 @@ function pcieProps(): Prop[] {
     ['interrupt-map-mask', cells(0x1800, 0, 0, 7)],
     ['interrupt-map', cells(...map)],
     ['#interrupt-cells', cells(1)],
-    ['ranges', cells(0x1000000, 0, 0, 0, 0x3eff0000, 0, 0x10000, 0x2000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000, 0x3000000, 0x80, 0, 0x80, 0, 0x80, 0)],
-    ['reg', cells(0x40, 0x10000000, 0, 0x10000000)],
+    ['ranges', cells(0x1000000, 0, 0, 0, 0x3eff0000, 0, 0x10000, 0x2000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000, ...(highmem ? [0x3000000, 0x80, 0, 0x80, 0, 0x80, 0] : []))],
+    // the high ECAM takes 256 buses; the low one at 0x3f000000 only 16
+    ['reg', highmem ? cells(0x40, 0x10000000, 0, 0x10000000) : cells(0, 0x3f000000, 0, 0x1000000)],
     ['msi-map', cells(0, PHANDLE.v2m, 0, 0x10000)],
     ['dma-coherent', empty],
-    ['bus-range', cells(0, 0xff)],
+    ['bus-range', cells(0, highmem ? 0xff : 0xf)],
     ['linux,pci-domain', cells(0)],
     ['#size-cells', cells(2)],
     ['#address-cells', cells(3)],

@@ -243,6 +243,14 @@ export class VfioPlatformDevice extends DeviceState {
     vfioPlatformEoi(vm, this);
   }
 
+  /**
+   * models vfio_reset_handler for a platform device (no dc->reset of its own): it always
+   * needs a reset, and its hot_reset_multi returns -1, so nothing happens to the device.
+   */
+  override reset(vm: VmContext): void {
+    vm.trace('vfio_reset_handler', `${this.vdev.name}: vfio_platform_hot_reset_multi is not implemented: the device is not reset`);
+  }
+
   snapshot(): VfioPlatformSnapshot {
     return {
       typeName: this.typeName,

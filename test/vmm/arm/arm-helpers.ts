@@ -21,7 +21,14 @@ export interface ArmTwin {
 export const NOW = 1_700_000_000_000;
 
 function manager(host: Host, files: Map<string, Uint8Array>, snap?: ReturnType<typeof snapshotVms>): VmManager {
-  const adapter = { ...hostVmAdapter(host), writeFile: (path: string, data: Uint8Array) => void files.set(path, data) };
+  const adapter = {
+    ...hostVmAdapter(host),
+    writeFile: (path: string, data: Uint8Array) => {
+      // the capture's failing case writes into a directory that does not exist
+      if (path.startsWith('/nonexistent/')) throw new Error(`ENOENT: ${path}`);
+      files.set(path, data);
+    },
+  };
   return snap ? VmManager.restore(adapter, snap) : new VmManager(adapter);
 }
 

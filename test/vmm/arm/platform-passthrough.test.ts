@@ -352,3 +352,25 @@ describe('KVM runs the host core only', () => {
     expect(t.vms.start(['-M', 'virt', '-accel', 'kvm', '-cpu', 'cortex-a57']).exitCode).toBe(0);
   });
 });
+
+describe('a failed start leaves the twin as it was', () => {
+  const state = (t: ArmTwin) => {
+    const s = JSON.parse(JSON.stringify(t.host.snapshot())) as Record<string, unknown>;
+    delete s['log'];
+    return s;
+  };
+
+  it.each([
+    ['the same device twice', [...TCG_XGMAC, '-device', `vfio-platform,host=${XGMAC}`]],
+    ['no node for amd-xgbe (fails at machine done, after the device was opened)', ['-M', 'virt', '-accel', 'tcg', '-device', `vfio-amd-xgbe,host=${XGMAC}`]],
+    ['a plain vfio-platform of a calxeda device', ['-M', 'virt', '-accel', 'tcg', '-device', `vfio-platform,host=${XGMAC}`]],
+    ['KVM refuses the CPU (32-bit modern host: no KVM at all)', ['-M', 'virt', '-accel', 'kvm', '-device', `vfio-calxeda-xgmac,host=${XGMAC}`]],
+  ])('%s', (_name, argv) => {
+    const t = bootArm('midway');
+    bindVfio(t, XGMAC);
+    const before = state(t);
+    expect(t.vms.start(argv).exitCode).toBe(1);
+    expect(state(t)).toEqual(before);
+    expect(t.vms.list()).toEqual([]);
+  });
+});
