@@ -188,6 +188,9 @@ export function vfioOpenContainer(vm: VmContext, space?: string): number {
 
 const spaceSuffix = (space: string | undefined): string => (space === undefined ? '' : ` (${space})`);
 
+/** models the container set-up texts: 7.2's vfio_init_container says "Failed to …", 3.1's vfio_connect_container "failed to …". */
+export const setupFailed = (vm: VmContext, what: string): string => `${vm.profile === 'modern' ? 'Failed' : 'failed'} to ${what}`;
+
 /** models vfio_connect_container: join an existing container, or open and set up a new one. */
 function vfioConnectContainer(vm: VmContext, group: VfioGroup): void {
   const { sys } = vm;
@@ -201,14 +204,14 @@ function vfioConnectContainer(vm: VmContext, group: VfioGroup): void {
     try {
       sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(fd));
     } catch (e) {
-      throw errorWithErrno('failed to set group container', errnoOf(e));
+      throw errorWithErrno(setupFailed(vm, 'set group container'), errnoOf(e));
     }
     vm.trace('vfio_connect_container', `VFIO_GROUP_SET_CONTAINER group ${group.groupId} container fd ${fd}`);
     try {
       sys.ioctl(fd, VFIO_SET_IOMMU, type);
     } catch (e) {
       sys.ioctl(group.fd, VFIO_GROUP_UNSET_CONTAINER);
-      throw errorWithErrno('failed to set iommu for container', errnoOf(e));
+      throw errorWithErrno(setupFailed(vm, 'set iommu for container'), errnoOf(e));
     }
     vm.trace('vfio_connect_container', `VFIO_SET_IOMMU ${iommuName(type)}`);
     try {

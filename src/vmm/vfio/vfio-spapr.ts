@@ -32,7 +32,7 @@ import {
 import { kvmVfioGroupAdd } from '../accel/kvm-all.js';
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import type { VmContext } from '../vm-context.js';
-import { closeQuietly, VfioContainer, vfioJoinContainer, vfioOpenContainer, type VfioAddressSpace, type VfioGroup } from './vfio-common.js';
+import { closeQuietly, setupFailed, VfioContainer, vfioJoinContainer, vfioOpenContainer, type VfioAddressSpace, type VfioGroup } from './vfio-common.js';
 
 /** The PHB's default 32-bit DMA window (dma_win_addr, dma_win_size) with SPAPR_TCE_PAGE_SHIFT pages. */
 export interface SpaprDmaWindow {
@@ -94,7 +94,6 @@ export class SpaprAddressSpace implements VfioAddressSpace {
     const { sys } = vm;
     if (vfioJoinContainer(vm, group, this.containers.keys(), this.name)) return;
     const fd = vfioOpenContainer(vm, this.name);
-    const modern = vm.profile === 'modern';
     try {
       // models vfio_get_iommu_type: the first extension the kernel offers, Type1 before sPAPR
       let type = [VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU, VFIO_SPAPR_TCE_IOMMU].find((t) => sys.ioctl(fd, VFIO_CHECK_EXTENSION, t) > 0);
@@ -102,7 +101,7 @@ export class SpaprAddressSpace implements VfioAddressSpace {
       try {
         sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(fd));
       } catch (e) {
-        throw errorWithErrno(`${modern ? 'Failed' : 'failed'} to set group container`, errnoOf(e));
+        throw errorWithErrno(setupFailed(vm, 'set group container'), errnoOf(e));
       }
       // models vfio_init_container: v2 may be refused by the platform; v1 is the fallback
       for (;;) {
@@ -117,7 +116,7 @@ export class SpaprAddressSpace implements VfioAddressSpace {
             continue;
           }
           sys.ioctl(group.fd, VFIO_GROUP_UNSET_CONTAINER);
-          throw errorWithErrno(`${modern ? 'Failed' : 'failed'} to set iommu for container`, code);
+          throw errorWithErrno(setupFailed(vm, 'set iommu for container'), code);
         }
       }
       vm.trace('vfio_connect_container', `VFIO_SET_IOMMU ${IOMMU_NAMES[type] ?? type}`);
