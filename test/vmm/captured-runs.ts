@@ -15,9 +15,10 @@ export interface CapturedRun {
   stderr: string;
 }
 
-/** The runs of a capture file `{ cases: [...] }`. */
-export function readCapturedRuns(url: URL): CapturedRun[] {
-  return (JSON.parse(readFileSync(url, 'utf8')) as { cases: CapturedRun[] }).cases;
+/** The runs of a capture file `{ cases: [...] }`, or of one binary's in `{ binaries: { [binary]: { cases } } }`. */
+export function readCapturedRuns<C extends CapturedRun = CapturedRun>(url: URL, binary?: string): C[] {
+  const file = JSON.parse(readFileSync(url, 'utf8')) as { cases: C[] } & { binaries: Record<string, { cases: C[] }> };
+  return binary === undefined ? file.cases : file.binaries[binary]!.cases;
 }
 
 /** test.each rows named for the stage, the note and the command line. */
