@@ -17,7 +17,7 @@ export function registerHelpOnlyDevices(types: TypeRegistry, table: readonly Dev
       hotpluggable: true,
       ...(e.bus ? { busType: e.bus } : {}),
       ...(e.alias ? { alias: e.alias } : {}),
-      ...(e.desc ? { desc: e.desc } : {}),
+      ...(e.desc !== undefined ? { desc: e.desc } : {}),
       categories: e.categories as DeviceCategory[],
       props: [],
       helpProps: helpProps[e.name] ?? [],
