@@ -3,13 +3,12 @@
 // changes nothing, and the invariants hold after a successful one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type ErrnoName } from '../../src/core/errno.js';
-import { O_WRONLY } from '../../src/kernel/syscall-surface.js';
+import { filesWithoutRule, fuzzWrites, writableFiles, type WriteRules } from './fuzz-driver.js';
 import { checkInvariants } from './ops.js';
-import { boot, type Shell, state, UUID1 } from './sh.js';
+import { boot, type Shell, UUID1 } from './sh.js';
 
 /** What each writable file may answer (spec vfio-ap §3.8 and the AP bus/driver core rules). */
-const RULES: [RegExp, ErrnoName[]][] = [
+const RULES: WriteRules = [
   [/\/(assign_adapter|assign_domain)$/, ['EINVAL', 'ERANGE', 'ENODEV', 'EADDRNOTAVAIL', 'EADDRINUSE']],
   [/\/(unassign_adapter|unassign_domain|assign_control_domain|unassign_control_domain)$/, ['EINVAL', 'ERANGE', 'ENODEV']],
   [/\/ap_config$/, ['EINVAL', 'ENODEV', 'EADDRNOTAVAIL', 'EADDRINUSE']],
@@ -44,18 +43,6 @@ function setup(): Shell {
   return sh;
 }
 
-/** Every file under /sys that can be opened for writing (links are not followed). */
-function writableFiles(sh: Shell): string[] {
-  const out: string[] = [];
-  const visit = (path: string) => {
-    const st = sh.sys.lstat(path);
-    if (st.kind === 'dir') for (const n of sh.sys.readdir(path)) visit(`${path}/${n}`);
-    else if (st.kind === 'file' && st.mode & 0o200) out.push(path);
-  };
-  visit('/sys');
-  return out;
-}
-
 const latin1 = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const junk = fc.constantFrom('', '\n', '\0', ' ', '\t', '\n\n', 'x', ',', '-', '+', '\r\n', '\x7f', '\xff');
 const number = fc.oneof(
@@ -87,32 +74,8 @@ describe('fuzz: random bytes at every writable attribute', () => {
     expect(files.length).toBeGreaterThan(60);
     for (const f of ['/sys/bus/ap/apmask', '/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create', `/sys/devices/vfio_ap/matrix/${UUID1}/ap_config`])
       expect(files).toContain(f);
-    for (const f of files) expect(RULES.some(([re]) => re.test(f)), `no rule for ${f}`).toBe(true);
+    expect(filesWithoutRule(files, RULES)).toEqual([]);
   });
 
-  it.each(files)('%s', (path) => {
-    const allowed = RULES.find(([re]) => re.test(path))![1];
-    fc.assert(
-      fc.property(input, (bytes) => {
-        const sh = setup();
-        const before = state(sh.host);
-        const fd = sh.sys.open(path, O_WRONLY);
-        let result: number | ErrnoName;
-        try {
-          result = sh.sys.write(fd, bytes);
-        } catch (e) {
-          if (!isKernelError(e)) throw e;
-          result = e.code;
-        }
-        if (typeof result === 'number') {
-          expect(result).toBe(Math.min(bytes.length, 4096));
-        } else {
-          expect(allowed, `${path} ← ${JSON.stringify(Buffer.from(bytes).toString('latin1'))}`).toContain(result);
-          expect(state(sh.host)).toEqual(before);
-        }
-        checkInvariants(sh.host);
-      }),
-      { numRuns: 40 },
-    );
-  });
+  it.each(files)('%s', (path) => fuzzWrites(path, { setup, rules: RULES, input, numRuns: 40, after: (sh) => checkInvariants(sh.host) }));
 });

@@ -11,12 +11,10 @@ import {
   VFIO_DEVICE_FLAGS_RESET,
   VFIO_DEVICE_GET_INFO,
   VFIO_DEVICE_GET_IRQ_INFO,
-  VFIO_DEVICE_INFO_SIZE,
   VFIO_DEVICE_RESET,
   VFIO_DEVICE_SET_IRQS,
   VFIO_GROUP_NOTIFY_SET_KVM,
   VFIO_IRQ_INFO_EVENTFD,
-  VFIO_IRQ_INFO_SIZE,
   VFIO_IRQ_SET_ACTION_TRIGGER,
   VFIO_IRQ_SET_ACTION_TYPE_MASK,
   VFIO_IRQ_SET_DATA_BOOL,
@@ -24,17 +22,15 @@ import {
   VFIO_IRQ_SET_DATA_NONE,
   VFIO_IRQ_SET_DATA_TYPE_MASK,
   VFIO_IRQ_SET_HEADER_SIZE,
-  argszOf,
   decodeIrqSet,
   getS32,
-  getU32,
-  setU32,
 } from '../../core/vfio-uapi.js';
 import { AP_RESPONSE_CHECKSTOPPED, AP_RESPONSE_DECONFIGURED, AP_RESPONSE_NORMAL, AP_RESPONSE_Q_NOT_AVAIL } from '../ap/ap-device.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import type { KvmCrypto } from '../kvm/s390/kvm-crypto.js';
 import { kvmCrypto } from '../kvm/s390/kvm-s390.js';
 import type { VfioDevice, VfioDeviceOps, VfioKvm } from '../vfio/vfio-device.js';
+import { getDeviceInfo, getIrqInfo } from '../vfio/vfio-device-info.js';
 import { EventFdFile } from '../vfs/eventfd.js';
 import type { Task } from '../vfs/node.js';
 import type { MatrixDevState, MatrixMdev, Trigger } from './matrix-mdev.js';
@@ -179,24 +175,14 @@ export class VfioApDeviceOps implements VfioDeviceOps {
     throw new KernelError('EOPNOTSUPP');
   }
 
-  /** models vfio_ap_mdev_get_device_info. */
+  /** models vfio_ap_mdev_get_device_info: no regions; 4.20 has no IRQ indexes either. */
   private getDeviceInfo(arg: IoctlArg): number {
-    const buf = structIn(arg, VFIO_DEVICE_INFO_SIZE);
-    if (argszOf(buf) < VFIO_DEVICE_INFO_SIZE) throw new KernelError('EINVAL');
-    setU32(buf, 4, VFIO_DEVICE_FLAGS_AP | VFIO_DEVICE_FLAGS_RESET);
-    setU32(buf, 8, 0);
-    setU32(buf, 12, this.modern ? VFIO_AP_NUM_IRQS : 0);
-    return 0;
+    return getDeviceInfo(arg, { flags: VFIO_DEVICE_FLAGS_AP | VFIO_DEVICE_FLAGS_RESET, numRegions: 0, numIrqs: this.modern ? VFIO_AP_NUM_IRQS : 0 });
   }
 
   /** models vfio_ap_get_irq_info: both indexes are one eventfd each. */
   private getIrqInfo(arg: IoctlArg): number {
-    const buf = structIn(arg, VFIO_IRQ_INFO_SIZE);
-    const index = getU32(buf, 8);
-    if (argszOf(buf) < VFIO_IRQ_INFO_SIZE || index >= VFIO_AP_NUM_IRQS) throw new KernelError('EINVAL');
-    setU32(buf, 4, VFIO_IRQ_INFO_EVENTFD);
-    setU32(buf, 12, 1);
-    return 0;
+    return getIrqInfo(arg, VFIO_AP_NUM_IRQS, () => ({ flags: VFIO_IRQ_INFO_EVENTFD, count: 1 }));
   }
 
   /**

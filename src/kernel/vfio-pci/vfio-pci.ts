@@ -21,30 +21,23 @@ import {
   VFIO_DEVICE_GET_INFO,
   VFIO_DEVICE_GET_IRQ_INFO,
   VFIO_DEVICE_GET_REGION_INFO,
-  VFIO_DEVICE_INFO_SIZE,
   VFIO_DEVICE_RESET,
   VFIO_DEVICE_SET_IRQS,
   VFIO_IRQ_INFO_AUTOMASKED,
   VFIO_IRQ_INFO_EVENTFD,
   VFIO_IRQ_INFO_MASKABLE,
   VFIO_IRQ_INFO_NORESIZE,
-  VFIO_IRQ_INFO_SIZE,
   VFIO_REGION_INFO_FLAG_MMAP,
   VFIO_REGION_INFO_FLAG_READ,
   VFIO_REGION_INFO_FLAG_WRITE,
-  VFIO_REGION_INFO_SIZE,
-  argszOf,
-  getU32,
-  setU32,
-  setU64,
 } from '../../core/vfio-uapi.js';
 import { PCI_INTERRUPT_PIN, type PciDevice } from '../pci/pci-device.js';
 import { PciDriver, anyId } from '../pci/pci-driver.js';
 import type { IoctlArg } from '../syscall-surface.js';
 import type { IommuGroups } from '../vfio/iommu-groups.js';
 import type { VfioCore } from '../vfio/vfio-core.js';
+import { getDeviceInfo, getIrqInfo, getRegionInfo, type RegionInfo } from '../vfio/vfio-device-info.js';
 import type { VfioDevice, VfioDeviceOps } from '../vfio/vfio-device.js';
-import { structArg } from '../vfio/vfio-iommu-type1.js';
 import { VfioPciConfig } from './vfio-pci-config.js';
 
 const OFFSET_MASK = (1n << VFIO_PCI_OFFSET_SHIFT) - 1n;
@@ -91,44 +84,12 @@ export class VfioPciDevice implements VfioDeviceOps {
   /** models vfio_pci_core_ioctl. */
   ioctl(request: number, arg: IoctlArg): number {
     switch (request) {
-      case VFIO_DEVICE_GET_INFO: {
-        const buf = structArg(arg);
-        if (buf.length < VFIO_DEVICE_INFO_SIZE) throw new KernelError('EFAULT');
-        if (argszOf(buf) < VFIO_DEVICE_INFO_SIZE) throw new KernelError('EINVAL');
-        setU32(buf, 4, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
-        setU32(buf, 8, VFIO_PCI_NUM_REGIONS);
-        setU32(buf, 12, VFIO_PCI_NUM_IRQS);
-        return 0;
-      }
-      case VFIO_DEVICE_GET_REGION_INFO: {
-        const buf = structArg(arg);
-        if (buf.length < VFIO_REGION_INFO_SIZE) throw new KernelError('EFAULT');
-        if (argszOf(buf) < VFIO_REGION_INFO_SIZE) throw new KernelError('EINVAL');
-        const index = getU32(buf, 8);
-        if (index >= VFIO_PCI_NUM_REGIONS) throw new KernelError('EINVAL');
-        const size = this.regionSize(index);
-        let flags = 0;
-        if (index === VFIO_PCI_CONFIG_REGION_INDEX) flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-        else if (size > 0) flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
-        setU32(buf, 4, flags);
-        setU32(buf, 12, 0);
-        setU64(buf, 16, BigInt(size));
-        setU64(buf, 24, BigInt(index) << VFIO_PCI_OFFSET_SHIFT);
-        return 0;
-      }
-      case VFIO_DEVICE_GET_IRQ_INFO: {
-        const buf = structArg(arg);
-        if (buf.length < VFIO_IRQ_INFO_SIZE) throw new KernelError('EFAULT');
-        if (argszOf(buf) < VFIO_IRQ_INFO_SIZE) throw new KernelError('EINVAL');
-        const index = getU32(buf, 8);
-        if (index >= VFIO_PCI_NUM_IRQS) throw new KernelError('EINVAL');
-        let flags = VFIO_IRQ_INFO_EVENTFD;
-        if (index === VFIO_PCI_INTX_IRQ_INDEX) flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
-        else flags |= VFIO_IRQ_INFO_NORESIZE;
-        setU32(buf, 4, flags);
-        setU32(buf, 12, this.irqCount(index));
-        return 0;
-      }
+      case VFIO_DEVICE_GET_INFO:
+        return getDeviceInfo(arg, { flags: VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, numRegions: VFIO_PCI_NUM_REGIONS, numIrqs: VFIO_PCI_NUM_IRQS });
+      case VFIO_DEVICE_GET_REGION_INFO:
+        return getRegionInfo(arg, VFIO_PCI_NUM_REGIONS, (index) => this.regionInfo(index));
+      case VFIO_DEVICE_GET_IRQ_INFO:
+        return getIrqInfo(arg, VFIO_PCI_NUM_IRQS, (index) => ({ flags: this.irqFlags(index), count: this.irqCount(index) }));
       case VFIO_DEVICE_RESET:
         // models pci_try_reset_function: the function's state is saved and restored around the reset
         return 0;
@@ -136,6 +97,20 @@ export class VfioPciDevice implements VfioDeviceOps {
         // SET_IRQS and the hot-reset ioctls: no interrupt delivery or bus reset in the twin
         throw new KernelError(request === VFIO_DEVICE_SET_IRQS ? 'EINVAL' : 'ENOTTY');
     }
+  }
+
+  /** models vfio_pci_ioctl_get_region_info: config is read/write, a BAR of some size mmap-able too, an empty one nothing. */
+  private regionInfo(index: number): RegionInfo {
+    const size = this.regionSize(index);
+    let flags = 0;
+    if (index === VFIO_PCI_CONFIG_REGION_INDEX) flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+    else if (size > 0) flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
+    return { flags, size, offset: BigInt(index) << VFIO_PCI_OFFSET_SHIFT };
+  }
+
+  /** models vfio_pci_ioctl_get_irq_info: INTx is maskable and automasked, the others are NORESIZE. */
+  private irqFlags(index: number): number {
+    return VFIO_IRQ_INFO_EVENTFD | (index === VFIO_PCI_INTX_IRQ_INDEX ? VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED : VFIO_IRQ_INFO_NORESIZE);
   }
 
   /** models vfio_pci_get_irq_count: INTx when the pin is wired, no MSI/MSI-X capability, ERR and REQ on PCIe. */

@@ -11,22 +11,16 @@ import {
   VFIO_DEVICE_GET_INFO,
   VFIO_DEVICE_GET_IRQ_INFO,
   VFIO_DEVICE_GET_REGION_INFO,
-  VFIO_DEVICE_INFO_SIZE,
   VFIO_DEVICE_RESET,
   VFIO_DEVICE_SET_IRQS,
-  VFIO_IRQ_INFO_SIZE,
   VFIO_REGION_INFO_FLAG_MMAP,
   VFIO_REGION_INFO_FLAG_READ,
   VFIO_REGION_INFO_FLAG_WRITE,
-  VFIO_REGION_INFO_SIZE,
-  argszOf,
-  getU32,
-  setU32,
-  setU64,
 } from '../../core/vfio-uapi.js';
 import type { PlatformDevice } from '../platform/platform-device.js';
 import type { KernelLog } from '../printk.js';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, type IoctlArg } from '../syscall-surface.js';
+import { getDeviceInfo, getIrqInfo, getRegionInfo } from '../vfio/vfio-device-info.js';
 import type { VfioDeviceOps, VfioVma } from '../vfio/vfio-device.js';
 import type { MmapArea, Task } from '../vfs/node.js';
 import { PAGE_SIZE } from '../vfs/process.js';
@@ -43,12 +37,6 @@ export interface PlatformRegion {
   readonly flags: number;
   readonly size: number;
   readonly addr: number;
-}
-
-/** copy_from_user of a struct pointer holding at least minsz bytes. */
-export function structIn(arg: IoctlArg, minsz: number): Uint8Array {
-  if (!(arg instanceof Uint8Array) || arg.length < minsz) throw new KernelError('EFAULT');
-  return arg;
 }
 
 export class VfioPlatformDevice implements VfioDeviceOps {
@@ -123,33 +111,12 @@ export class VfioPlatformDevice implements VfioDeviceOps {
 
   ioctl(request: number, arg: IoctlArg, task?: Task): number {
     switch (request) {
-      case VFIO_DEVICE_GET_INFO: {
-        const buf = structIn(arg, VFIO_DEVICE_INFO_SIZE);
-        if (argszOf(buf) < VFIO_DEVICE_INFO_SIZE) throw new KernelError('EINVAL');
-        setU32(buf, 4, VFIO_DEVICE_FLAGS_PLATFORM | (this.resetModule ? VFIO_DEVICE_FLAGS_RESET : 0));
-        setU32(buf, 8, this.regions.length);
-        setU32(buf, 12, this.irqs.length);
-        return 0;
-      }
-      case VFIO_DEVICE_GET_REGION_INFO: {
-        const buf = structIn(arg, VFIO_REGION_INFO_SIZE);
-        const index = getU32(buf, 8);
-        if (argszOf(buf) < VFIO_REGION_INFO_SIZE || index >= this.regions.length) throw new KernelError('EINVAL');
-        const r = this.regions[index]!;
-        setU32(buf, 4, r.flags);
-        setU32(buf, 12, 0);
-        setU64(buf, 16, BigInt(r.size));
-        setU64(buf, 24, BigInt(index) << VFIO_PLATFORM_OFFSET_SHIFT);
-        return 0;
-      }
-      case VFIO_DEVICE_GET_IRQ_INFO: {
-        const buf = structIn(arg, VFIO_IRQ_INFO_SIZE);
-        const index = getU32(buf, 8);
-        if (argszOf(buf) < VFIO_IRQ_INFO_SIZE || index >= this.irqs.length) throw new KernelError('EINVAL');
-        setU32(buf, 4, this.irqs[index]!.flags);
-        setU32(buf, 12, this.irqs[index]!.count);
-        return 0;
-      }
+      case VFIO_DEVICE_GET_INFO:
+        return getDeviceInfo(arg, { flags: VFIO_DEVICE_FLAGS_PLATFORM | (this.resetModule ? VFIO_DEVICE_FLAGS_RESET : 0), numRegions: this.regions.length, numIrqs: this.irqs.length });
+      case VFIO_DEVICE_GET_REGION_INFO:
+        return getRegionInfo(arg, this.regions.length, (index) => ({ ...this.regions[index]!, offset: BigInt(index) << VFIO_PLATFORM_OFFSET_SHIFT }));
+      case VFIO_DEVICE_GET_IRQ_INFO:
+        return getIrqInfo(arg, this.irqs.length, (index) => this.irqs[index]!);
       case VFIO_DEVICE_SET_IRQS:
         return vfioPlatformSetIrqs(this.irqs, arg, task);
       case VFIO_DEVICE_RESET: {

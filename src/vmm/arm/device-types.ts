@@ -2,7 +2,8 @@
 // only), the abstract sys-bus-device, the platform bus (not user creatable), and the
 // vfio-platform family, the ones the twin instantiates.
 
-import { TypeRegistry, type DeviceCategory } from '../qdev/qdev.js';
+import { registerHelpOnlyDevices } from '../qdev/help-only-devices.js';
+import { TypeRegistry } from '../qdev/qdev.js';
 import { vfioPlatformClasses } from '../vfio/vfio-platform-types.js';
 import type { QemuProfile } from '../vm-context.js';
 import { ARM_DEVICE_TABLE } from './captured-device-table.js';
@@ -21,20 +22,7 @@ export function armDeviceTypes(binary: ArmBinary, profile: QemuProfile): TypeReg
 
 function build(binary: ArmBinary): TypeRegistry {
   const types = new TypeRegistry();
-  for (const e of ARM_DEVICE_TABLE) {
-    if (e.aarch64Only && binary !== 'qemu-system-aarch64') continue;
-    types.register({
-      typeName: e.name,
-      abstract: false,
-      userCreatable: true,
-      hotpluggable: true,
-      ...(e.bus ? { busType: e.bus } : {}),
-      ...(e.alias ? { alias: e.alias } : {}),
-      ...(e.desc !== undefined ? { desc: e.desc } : {}),
-      categories: e.categories as DeviceCategory[],
-      props: [],
-    });
-  }
+  registerHelpOnlyDevices(types, ARM_DEVICE_TABLE.filter((e) => !e.aarch64Only || binary === 'qemu-system-aarch64'));
   types.register({ typeName: 'sys-bus-device', abstract: true, userCreatable: false, hotpluggable: false, busType: 'System', categories: [], props: [] });
   types.register({ typeName: TYPE_PLATFORM_BUS_DEVICE, parent: 'sys-bus-device', abstract: false, userCreatable: false, hotpluggable: false, busType: 'System', categories: [], props: [] });
   for (const c of vfioPlatformClasses()) types.register(c);

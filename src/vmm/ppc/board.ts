@@ -6,12 +6,13 @@ import { PseriesGuest, type PseriesGuestState, type PseriesMachine } from '../..
 import type { BusState } from '../qdev/qdev.js';
 import { walkDevices } from '../qdev/qdev.js';
 import type { Board, VfioDeviceRow } from '../target.js';
+import { snapshotVfioDevice, type VfioDeviceSnapshot } from '../vfio/vfio-device-snapshot.js';
 import { VfioPciDevice } from '../vfio/vfio-pci.js';
 import type { Vm } from '../vm.js';
 import { SpaprPhb } from './spapr-phb.js';
 import { rtasCall } from './spapr-rtas.js';
 
-export interface SpaprDeviceSnapshot {
+export interface SpaprDeviceSnapshot extends VfioDeviceSnapshot {
   id?: string;
   opts: [string, string][];
   hotplugged: boolean;
@@ -19,12 +20,6 @@ export interface SpaprDeviceSnapshot {
   sysfsdev?: string;
   addr: number;
   devfn: number;
-  name: string;
-  fd: number;
-  groupId?: number;
-  flags: number;
-  numRegions: number;
-  numIrqs: number;
   configOffset: string;
   config: string;
   pciAer: boolean;
@@ -140,12 +135,7 @@ export class SpaprBoard implements Board {
           ...(d.sysfsdev !== undefined ? { sysfsdev: d.sysfsdev } : {}),
           addr: d.addr,
           devfn: d.devfn,
-          name: d.vdev.name,
-          fd: d.vdev.fd,
-          ...(d.vdev.group ? { groupId: d.vdev.group.groupId } : {}),
-          flags: d.vdev.flags,
-          numRegions: d.vdev.numRegions,
-          numIrqs: d.vdev.numIrqs,
+          ...snapshotVfioDevice(d.vdev),
           configOffset: d.configOffset.toString(),
           config: Buffer.from(d.config).toString('base64'),
           pciAer: d.pciAer,

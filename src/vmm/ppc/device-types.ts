@@ -1,7 +1,8 @@
 // The device types of qemu-system-ppc64: the 7.2 table (help only), and the two the twin
 // instantiates, spapr-pci-host-bridge and vfio-pci.
 
-import { TypeRegistry, type DeviceCategory } from '../qdev/qdev.js';
+import { registerHelpOnlyDevices } from '../qdev/help-only-devices.js';
+import { TypeRegistry } from '../qdev/qdev.js';
 import { vfioPciClass } from '../vfio/vfio-pci.js';
 import type { QemuProfile } from '../vm-context.js';
 import { PPC64_DEVICE_PROPERTIES, PPC64_DEVICE_TABLE } from './ppc64-tables.js';
@@ -17,20 +18,7 @@ export function ppc64DeviceTypes(profile: QemuProfile): TypeRegistry {
 
 function build(): TypeRegistry {
   const types = new TypeRegistry();
-  for (const e of PPC64_DEVICE_TABLE) {
-    types.register({
-      typeName: e.name,
-      abstract: false,
-      userCreatable: true,
-      hotpluggable: true,
-      ...(e.bus ? { busType: e.bus } : {}),
-      ...(e.alias ? { alias: e.alias } : {}),
-      ...(e.desc ? { desc: e.desc } : {}),
-      categories: e.categories as DeviceCategory[],
-      props: [],
-      helpProps: [],
-    });
-  }
+  registerHelpOnlyDevices(types, PPC64_DEVICE_TABLE);
   types.register(spaprPhbClass(PPC64_DEVICE_PROPERTIES['spapr-pci-host-bridge']));
   types.register(vfioPciClass(PPC64_DEVICE_PROPERTIES['vfio-pci']));
   return types;

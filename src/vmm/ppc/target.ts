@@ -5,6 +5,7 @@
 import { QEMU_OPTIONS } from '../options/index.js';
 import { BusState, qdevSetParentBus } from '../qdev/qdev.js';
 import type { MachineInit, VmmTarget } from '../target.js';
+import { restoreVfioDevice } from '../vfio/vfio-device-snapshot.js';
 import { VfioPciDevice } from '../vfio/vfio-pci.js';
 import type { Vm } from '../vm.js';
 import { SpaprBoard, type SpaprBoardSnapshot } from './board.js';
@@ -52,9 +53,7 @@ function restoreBoard(vm: Vm, saved: unknown): SpaprBoard {
       if (d.id !== undefined) dev.id = d.id;
       Object.assign(dev, { opts: d.opts, hotplugged: d.hotplugged, host: d.host, sysfsdev: d.sysfsdev, addr: d.addr, devfn: d.devfn, configOffset: BigInt(d.configOffset), pciAer: d.pciAer });
       dev.config.set(Buffer.from(d.config, 'base64'));
-      const group = vm.vfio.groups.find((g) => g.groupId === d.groupId);
-      Object.assign(dev.vdev, { name: d.name, sysfsdev: d.sysfsdev ?? `/sys/bus/pci/devices/${d.name}`, group, fd: d.fd, flags: d.flags, numRegions: d.numRegions, numIrqs: d.numIrqs });
-      group?.devices.push(dev.vdev);
+      restoreVfioDevice(vm.vfio, dev.vdev, d, d.sysfsdev ?? `/sys/bus/pci/devices/${d.name}`);
       qdevSetParentBus(dev, phb.bus!);
       phb.bus!.devices.set(d.devfn, dev);
       dev.realized = true;

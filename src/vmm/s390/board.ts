@@ -9,22 +9,17 @@ import type { GuestApView } from '../../guest/guest-os.js';
 import type { BusState } from '../qdev/qdev.js';
 import type { Board, VfioDeviceRow } from '../target.js';
 import { VfioApDevice } from '../vfio/vfio-ap.js';
+import { snapshotVfioDevice, type VfioDeviceSnapshot } from '../vfio/vfio-device-snapshot.js';
 import type { Vm } from '../vm.js';
 import { TYPE_AP_BUS } from './ap-bridge.js';
 import type { ApFeature, S390CpuModel } from './cpu-model.js';
 
-export interface VfioApDeviceSnapshot {
+export interface VfioApDeviceSnapshot extends VfioDeviceSnapshot {
   typeName: string;
   id?: string;
   opts: [string, string][];
   hotplugged: boolean;
   sysfsdev?: string;
-  name: string;
-  fd: number;
-  groupId?: number;
-  flags: number;
-  numRegions: number;
-  numIrqs: number;
   reqFd?: number;
   cfgFd?: number;
 }
@@ -128,12 +123,7 @@ export class S390Board implements Board {
         opts: d.opts.map(([k, v]) => [k, v] as [string, string]),
         hotplugged: d.hotplugged,
         ...(d.sysfsdev !== undefined ? { sysfsdev: d.sysfsdev } : {}),
-        name: d.vdev.name,
-        fd: d.vdev.fd,
-        ...(d.vdev.group ? { groupId: d.vdev.group.groupId } : {}),
-        flags: d.vdev.flags,
-        numRegions: d.vdev.numRegions,
-        numIrqs: d.vdev.numIrqs,
+        ...snapshotVfioDevice(d.vdev),
         ...(d.reqNotifier ? { reqFd: d.reqNotifier.fd } : {}),
         ...(d.cfgNotifier ? { cfgFd: d.cfgNotifier.fd } : {}),
       })),

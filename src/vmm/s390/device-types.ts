@@ -1,7 +1,8 @@
 // The device types of qemu-system-s390x: the 7.2 table (help only), the machine's bridges,
 // the AP bridge and bus, and vfio-ap, the one the twin instantiates.
 
-import { TypeRegistry, type DeviceCategory } from '../qdev/qdev.js';
+import { registerHelpOnlyDevices } from '../qdev/help-only-devices.js';
+import { TypeRegistry } from '../qdev/qdev.js';
 import { S390X_DEVICE_PROPERTIES, S390X_DEVICE_TABLE } from '../qdev/s390x-device-table.js';
 import { vfioApClass } from '../vfio/vfio-ap.js';
 import type { QemuProfile } from '../vm-context.js';
@@ -18,20 +19,7 @@ export function s390xDeviceTypes(profile: QemuProfile): TypeRegistry {
 
 function build(profile: QemuProfile): TypeRegistry {
   const types = new TypeRegistry();
-  for (const e of S390X_DEVICE_TABLE) {
-    types.register({
-      typeName: e.name,
-      abstract: false,
-      userCreatable: true,
-      hotpluggable: true,
-      ...(e.bus ? { busType: e.bus } : {}),
-      ...(e.alias ? { alias: e.alias } : {}),
-      ...(e.desc ? { desc: e.desc } : {}),
-      categories: e.categories as DeviceCategory[],
-      props: [],
-      helpProps: S390X_DEVICE_PROPERTIES[e.name] ?? [],
-    });
-  }
+  registerHelpOnlyDevices(types, S390X_DEVICE_TABLE, S390X_DEVICE_PROPERTIES);
   registerMachineTypes(types);
   registerApTypes(types);
   // hotpluggable since QEMU 5.2 ("vfio-ap: hot plug/unplug support")

@@ -3,6 +3,7 @@
 
 import type { BusState } from '../qdev/qdev.js';
 import { VfioApDevice } from '../vfio/vfio-ap.js';
+import { restoreVfioDevice } from '../vfio/vfio-device-snapshot.js';
 import type { Vm } from '../vm.js';
 import type { VfioApDeviceSnapshot } from './board.js';
 
@@ -15,9 +16,7 @@ export function restoreVfioApDevices(vm: Vm, apBus: BusState, devices: readonly 
     dev.opts = d.opts;
     dev.hotplugged = d.hotplugged;
     dev.sysfsdev = d.sysfsdev;
-    const group = vm.vfio.groups.find((g) => g.groupId === d.groupId);
-    Object.assign(dev.vdev, { name: d.name, sysfsdev: d.sysfsdev, group, fd: d.fd, flags: d.flags, numRegions: d.numRegions, numIrqs: d.numIrqs });
-    group?.devices.push(dev.vdev);
+    restoreVfioDevice(vm.vfio, dev.vdev, d, d.sysfsdev);
     dev.parentBus = apBus;
     apBus.children.push(dev);
     dev.realized = true;

@@ -20,17 +20,9 @@ import { DeviceState, type DeviceClass, type PropertyInfo } from '../qdev/qdev.j
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import { TYPE_AP_BUS, TYPE_AP_DEVICE } from '../s390/ap-bridge.js';
 import type { EventNotifier, VmContext } from '../vm-context.js';
-import { vfioGetDevice, vfioGetGroup, vfioPutBaseDevice, vfioPutGroup, type VfioDeviceHandle, type VfioGroup } from './vfio-common.js';
+import { vfioDeviceGetName, vfioGetDevice, vfioGetGroup, vfioPutBaseDevice, vfioPutGroup, type VfioDeviceHandle, type VfioGroup } from './vfio-common.js';
 
 export const TYPE_VFIO_AP_DEVICE = 'vfio-ap';
-
-/** glib's g_path_get_basename: trailing slashes are ignored; "" gives ".", "/" gives "/". */
-export function gPathGetBasename(path: string): string {
-  if (path === '') return '.';
-  const trimmed = path.replace(/\/+$/, '');
-  if (trimmed === '') return '/';
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
-}
 
 /** GNU libc basename (string.h with _GNU_SOURCE): the text after the last slash, "" after a trailing one. */
 export function gnuBasename(path: string): string {
@@ -60,13 +52,7 @@ export class VfioApDevice extends DeviceState {
     // models vfio_device_get_name: stat(sysfsdev), name = g_path_get_basename (no realpath)
     // stat(NULL) is EFAULT; "%s" of NULL prints "(null)"
     if (sysfsdev === undefined) throw errorWithErrno('no such host device', 'EFAULT').prepend('vfio (null): ');
-    try {
-      vm.sys.stat(sysfsdev);
-    } catch (e) {
-      throw errorWithErrno('no such host device', errnoOf(e)).prepend(`vfio ${sysfsdev}: `);
-    }
-    const name = gPathGetBasename(sysfsdev);
-    this.vdev.name = name;
+    const name = vfioDeviceGetName(vm, this.vdev, sysfsdev);
     vm.trace('vfio_device_get_name', `${name} (sysfsdev ${sysfsdev})`);
     try {
       this.attachModern(vm, sysfsdev, name);

@@ -145,31 +145,58 @@ export function vfioGetGroup(vm: VmContext, groupId: number, as?: VfioAddressSpa
   }
 }
 
-/** models vfio_connect_container: join an existing container, or open and set up a new one. */
-function vfioConnectContainer(vm: VmContext, group: VfioGroup): void {
-  const { sys } = vm;
-  for (const container of vm.vfio.containers) {
+/**
+ * models vfio_connect_container's first loop: the group joins the first of `containers` the
+ * kernel takes (SET_CONTAINER succeeds). `space` names a DMA address space other than
+ * system memory in the trace. False when none takes it.
+ */
+export function vfioJoinContainer(vm: VmContext, group: VfioGroup, containers: Iterable<VfioContainer>, space?: string): boolean {
+  for (const container of containers) {
     try {
-      sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(container.fd));
+      vm.sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(container.fd));
     } catch {
       continue;
     }
-    vm.trace('vfio_connect_container', `VFIO_GROUP_SET_CONTAINER group ${group.groupId} joins container fd ${container.fd}`);
+    vm.trace('vfio_connect_container', `VFIO_GROUP_SET_CONTAINER group ${group.groupId} joins container fd ${container.fd}${spaceSuffix(space)}`);
     group.container = container;
     container.groups.push(group);
     kvmVfioGroupAdd(vm, group);
-    return;
+    return true;
   }
+  return false;
+}
+
+/** models vfio_connect_container opening a new container: /dev/vfio/vfio, whose API version must be VFIO_API_VERSION. */
+export function vfioOpenContainer(vm: VmContext, space?: string): number {
+  const { sys } = vm;
   let fd: number;
   try {
     fd = sys.open('/dev/vfio/vfio', O_RDWR);
   } catch (e) {
     throw errorWithErrno('failed to open /dev/vfio/vfio', errnoOf(e));
   }
-  vm.trace('vfio_connect_container', `open /dev/vfio/vfio = fd ${fd}`);
+  vm.trace('vfio_connect_container', `open /dev/vfio/vfio = fd ${fd}${spaceSuffix(space)}`);
   try {
     const version = sys.ioctl(fd, VFIO_GET_API_VERSION);
     if (version !== VFIO_API_VERSION) throw new QemuError(`supported vfio version: 0, reported version: ${version}`);
+  } catch (e) {
+    closeQuietly(vm, fd);
+    throw e;
+  }
+  return fd;
+}
+
+const spaceSuffix = (space: string | undefined): string => (space === undefined ? '' : ` (${space})`);
+
+/** models the container set-up texts: 7.2's vfio_init_container says "Failed to …", 3.1's vfio_connect_container "failed to …". */
+export const setupFailed = (vm: VmContext, what: string): string => `${vm.profile === 'modern' ? 'Failed' : 'failed'} to ${what}`;
+
+/** models vfio_connect_container: join an existing container, or open and set up a new one. */
+function vfioConnectContainer(vm: VmContext, group: VfioGroup): void {
+  const { sys } = vm;
+  if (vfioJoinContainer(vm, group, vm.vfio.containers)) return;
+  const fd = vfioOpenContainer(vm);
+  try {
     const v2 = sys.ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0;
     const v1 = v2 || sys.ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) > 0;
     if (!v1) throw new QemuError('No available IOMMU models');
@@ -177,14 +204,14 @@ function vfioConnectContainer(vm: VmContext, group: VfioGroup): void {
     try {
       sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(fd));
     } catch (e) {
-      throw errorWithErrno('failed to set group container', errnoOf(e));
+      throw errorWithErrno(setupFailed(vm, 'set group container'), errnoOf(e));
     }
     vm.trace('vfio_connect_container', `VFIO_GROUP_SET_CONTAINER group ${group.groupId} container fd ${fd}`);
     try {
       sys.ioctl(fd, VFIO_SET_IOMMU, type);
     } catch (e) {
       sys.ioctl(group.fd, VFIO_GROUP_UNSET_CONTAINER);
-      throw errorWithErrno('failed to set iommu for container', errnoOf(e));
+      throw errorWithErrno(setupFailed(vm, 'set iommu for container'), errnoOf(e));
     }
     vm.trace('vfio_connect_container', `VFIO_SET_IOMMU ${iommuName(type)}`);
     try {
@@ -251,6 +278,25 @@ export function vfioPutGroup(vm: VmContext, group: VfioGroup, as?: VfioAddressSp
   vm.vfio.groups.splice(vm.vfio.groups.indexOf(group), 1);
   closeQuietly(vm, group.fd);
   vm.trace('vfio_put_group', `close /dev/vfio/${group.groupId} (fd ${group.fd})`);
+}
+
+/** glib's g_path_get_basename: trailing slashes are ignored; "" gives ".", "/" gives "/". */
+export function gPathGetBasename(path: string): string {
+  if (path === '') return '.';
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') return '/';
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** models the device name step of vfio_realize / vfio_ap_realize: sysfsdev must stat, the name is its basename. */
+export function vfioDeviceGetName(vm: VmContext, dev: VfioDeviceHandle, sysfsdev: string): string {
+  try {
+    vm.sys.stat(sysfsdev);
+  } catch (e) {
+    throw errorWithErrno('no such host device', errnoOf(e)).prepend(`vfio ${sysfsdev}: `);
+  }
+  dev.name = gPathGetBasename(sysfsdev);
+  return dev.name;
 }
 
 /** models vfio_get_device: GROUP_GET_DEVICE_FD, then DEVICE_GET_INFO. */

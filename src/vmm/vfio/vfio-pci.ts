@@ -27,8 +27,7 @@ import {
 import { DeviceState, type DeviceClass, type PropertyInfo } from '../qdev/qdev.js';
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import type { VmContext } from '../vm-context.js';
-import { gPathGetBasename } from './vfio-ap.js';
-import { vfioGetDevice, vfioGetGroup, vfioPutBaseDevice, vfioPutGroup, type VfioAddressSpace, type VfioDeviceHandle } from './vfio-common.js';
+import { gPathGetBasename, vfioDeviceGetName, vfioGetDevice, vfioGetGroup, vfioPutBaseDevice, vfioPutGroup, type VfioAddressSpace, type VfioDeviceHandle } from './vfio-common.js';
 
 export const TYPE_VFIO_PCI = 'vfio-pci';
 /** PCI_CONFIG_SPACE_SIZE: a pseries root bus is conventional PCI, so QEMU reads 256 bytes. */
@@ -131,13 +130,7 @@ export class VfioPciDevice extends DeviceState {
       sysfsdev = `/sys/bus/pci/devices/${hx(h.domain, 4)}:${hx(h.bus, 2)}:${hx(h.slot, 2)}.${h.fn.toString(16)}`;
     }
     this.vdev.sysfsdev = sysfsdev;
-    try {
-      vm.sys.stat(sysfsdev);
-    } catch (e) {
-      throw errorWithErrno('no such host device', errnoOf(e)).prepend(`vfio ${sysfsdev}: `);
-    }
-    const name = gPathGetBasename(sysfsdev);
-    this.vdev.name = name;
+    const name = vfioDeviceGetName(vm, this.vdev, sysfsdev);
     try {
       this.attach(vm, as, sysfsdev, name);
     } catch (e) {

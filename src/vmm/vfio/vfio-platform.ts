@@ -23,8 +23,7 @@ import { EFD_CLOEXEC, EFD_NONBLOCK, MAP_SHARED, O_RDONLY, PROT_READ, PROT_WRITE,
 import { DeviceState } from '../qdev/qdev.js';
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import type { VmContext } from '../vm-context.js';
-import { gPathGetBasename } from './vfio-ap.js';
-import { vfioGetDevice, vfioGetGroup, vfioPutGroup, type VfioDeviceHandle } from './vfio-common.js';
+import { gPathGetBasename, vfioGetDevice, vfioGetGroup, vfioPutGroup, type VfioDeviceHandle } from './vfio-common.js';
 import { VfioIntp, type IntpSnapshot, type QemuIrq } from './vfio-platform-intp.js';
 import { startIrqInjection, vfioPlatformEoi, type PlatformClock } from './vfio-platform-irq.js';
 

@@ -19,9 +19,7 @@ import {
   encodeTceRemove,
 } from '../../core/vfio-spapr-uapi.js';
 import {
-  VFIO_API_VERSION,
   VFIO_CHECK_EXTENSION,
-  VFIO_GET_API_VERSION,
   VFIO_GROUP_SET_CONTAINER,
   VFIO_GROUP_UNSET_CONTAINER,
   VFIO_SET_IOMMU,
@@ -31,11 +29,10 @@ import {
   VFIO_TYPE1v2_IOMMU,
   encodeS32,
 } from '../../core/vfio-uapi.js';
-import { O_RDWR } from '../../kernel/syscall-surface.js';
 import { kvmVfioGroupAdd } from '../accel/kvm-all.js';
 import { errnoOf, errorWithErrno, QemuError } from '../qemu-error.js';
 import type { VmContext } from '../vm-context.js';
-import { closeQuietly, VfioContainer, type VfioAddressSpace, type VfioGroup } from './vfio-common.js';
+import { closeQuietly, setupFailed, VfioContainer, vfioJoinContainer, vfioOpenContainer, type VfioAddressSpace, type VfioGroup } from './vfio-common.js';
 
 /** The PHB's default 32-bit DMA window (dma_win_addr, dma_win_size) with SPAPR_TCE_PAGE_SHIFT pages. */
 export interface SpaprDmaWindow {
@@ -95,36 +92,16 @@ export class SpaprAddressSpace implements VfioAddressSpace {
   /** models vfio_connect_container for a sPAPR space (7.2 texts; 3.1 spells a few in lower case). */
   connect(vm: VmContext, group: VfioGroup): void {
     const { sys } = vm;
-    for (const container of this.containers.keys()) {
-      try {
-        sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(container.fd));
-      } catch {
-        continue;
-      }
-      vm.trace('vfio_connect_container', `VFIO_GROUP_SET_CONTAINER group ${group.groupId} joins container fd ${container.fd} (${this.name})`);
-      group.container = container;
-      container.groups.push(group);
-      kvmVfioGroupAdd(vm, group);
-      return;
-    }
-    let fd: number;
+    if (vfioJoinContainer(vm, group, this.containers.keys(), this.name)) return;
+    const fd = vfioOpenContainer(vm, this.name);
     try {
-      fd = sys.open('/dev/vfio/vfio', O_RDWR);
-    } catch (e) {
-      throw errorWithErrno('failed to open /dev/vfio/vfio', errnoOf(e));
-    }
-    vm.trace('vfio_connect_container', `open /dev/vfio/vfio = fd ${fd} (${this.name})`);
-    const modern = vm.profile === 'modern';
-    try {
-      const version = sys.ioctl(fd, VFIO_GET_API_VERSION);
-      if (version !== VFIO_API_VERSION) throw new QemuError(`supported vfio version: 0, reported version: ${version}`);
       // models vfio_get_iommu_type: the first extension the kernel offers, Type1 before sPAPR
       let type = [VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU, VFIO_SPAPR_TCE_IOMMU].find((t) => sys.ioctl(fd, VFIO_CHECK_EXTENSION, t) > 0);
       if (type === undefined) throw new QemuError('No available IOMMU models');
       try {
         sys.ioctl(group.fd, VFIO_GROUP_SET_CONTAINER, encodeS32(fd));
       } catch (e) {
-        throw errorWithErrno(`${modern ? 'Failed' : 'failed'} to set group container`, errnoOf(e));
+        throw errorWithErrno(setupFailed(vm, 'set group container'), errnoOf(e));
       }
       // models vfio_init_container: v2 may be refused by the platform; v1 is the fallback
       for (;;) {
@@ -139,7 +116,7 @@ export class SpaprAddressSpace implements VfioAddressSpace {
             continue;
           }
           sys.ioctl(group.fd, VFIO_GROUP_UNSET_CONTAINER);
-          throw errorWithErrno(`${modern ? 'Failed' : 'failed'} to set iommu for container`, code);
+          throw errorWithErrno(setupFailed(vm, 'set iommu for container'), code);
         }
       }
       vm.trace('vfio_connect_container', `VFIO_SET_IOMMU ${IOMMU_NAMES[type] ?? type}`);

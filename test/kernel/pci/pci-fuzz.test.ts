@@ -5,13 +5,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type ErrnoName } from '../../../src/core/errno.js';
 import { VFIO_SPAPR_TCE_v2_IOMMU } from '../../../src/core/vfio-uapi.js';
-import { O_WRONLY } from '../../../src/kernel/syscall-surface.js';
-import { boot, state, type Shell } from '../sh.js';
+import { filesWithoutRule, fuzzWrites, writableFiles, type WriteRules } from '../fuzz-driver.js';
+import { boot, type Shell } from '../sh.js';
 import { ETH0, ETH1, openGroup, toVfio } from './spapr-user.js';
 
-const RULES: [RegExp, ErrnoName[]][] = [
+const RULES: WriteRules = [
   [/\/driver_override$/, ['EINVAL']],
   [/\/drivers\/[^/]+\/bind$/, ['ENODEV', 'EBUSY', 'EINVAL']],
   [/\/drivers\/[^/]+\/unbind$/, ['ENODEV']],
@@ -27,17 +26,6 @@ function setup(): Shell {
   for (const bdf of [ETH0, ETH1]) toVfio(sh, bdf);
   openGroup(sh, 0, VFIO_SPAPR_TCE_v2_IOMMU);
   return sh;
-}
-
-function writableFiles(sh: Shell): string[] {
-  const out: string[] = [];
-  const visit = (path: string) => {
-    const st = sh.sys.lstat(path);
-    if (st.kind === 'dir') for (const n of sh.sys.readdir(path)) visit(`${path}/${n}`);
-    else if (st.kind === 'file' && st.mode & 0o200) out.push(path);
-  };
-  visit('/sys');
-  return out;
 }
 
 const latin1 = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -56,30 +44,8 @@ describe('fuzz: random bytes at every writable PCI attribute of a p9 host', () =
 
   it('finds them all and has a rule for each', () => {
     expect(files.length).toBeGreaterThan(30);
-    for (const f of files) expect(RULES.some(([re]) => re.test(f)), `no rule for ${f}`).toBe(true);
+    expect(filesWithoutRule(files, RULES)).toEqual([]);
   });
 
-  it.each(files)('%s', (path) => {
-    const allowed = RULES.find(([re]) => re.test(path))![1];
-    fc.assert(
-      fc.property(input, (bytes) => {
-        const sh = setup();
-        const before = state(sh.host);
-        const fd = sh.sys.open(path, O_WRONLY);
-        let result: number | ErrnoName;
-        try {
-          result = sh.sys.write(fd, bytes);
-        } catch (e) {
-          if (!isKernelError(e)) throw e;
-          result = e.code;
-        }
-        if (typeof result === 'number') expect(result).toBe(Math.min(bytes.length, 4096));
-        else {
-          expect(allowed, `${path} ← ${JSON.stringify(Buffer.from(bytes).toString('latin1'))}`).toContain(result);
-          expect(state(sh.host)).toEqual(before);
-        }
-      }),
-      { numRuns: 25 },
-    );
-  });
+  it.each(files)('%s', (path) => fuzzWrites(path, { setup, rules: RULES, input, numRuns: 25 }));
 });

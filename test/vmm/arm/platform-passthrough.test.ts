@@ -3,11 +3,11 @@
 // irqfd path with resample, and QEMU's eventfd path with the mmap slow path and its timer —
 // driven from the hardware side (a device raising its line) to the guest's EOI.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dtcDecode, hasDtc } from '../../dtc-peer.js';
 import { decodeFdt, formatDts } from '../../../src/core/fdt.js';
 import { platformOf } from '../../../src/kernel/platform/platform-subsystem.js';
 import { bindVfio, bootArm, reloadArm, start, type ArmTwin } from './arm-helpers.js';
@@ -21,16 +21,6 @@ const TCG_XGMAC = ['-M', 'virt', '-accel', 'tcg', '-nographic', '-device', `vfio
 const irq = (t: ArmTwin, dev: string, index: number, deassert = false) => platformOf(t.host).driveIrq(dev, index, deassert);
 const counts = (board: ReturnType<typeof armBoard>) => board.guest.state.devices.flatMap((d) => d.irqs.map((i) => i.count));
 
-function hasDtc(): boolean {
-  try {
-    execFileSync('dtc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const dtc = hasDtc();
-if (!dtc) console.log('dtc peer comparison skipped: dtc (device-tree-compiler) is not installed');
 
 describe('seattle (aarch64, KVM): vfio-amd-xgbe over irqfd', () => {
   it('realize, link and the guest node: what the host tree says, at the platform bus base, SPIs from 112', () => {
@@ -149,10 +139,10 @@ describe('seattle (aarch64, KVM): vfio-amd-xgbe over irqfd', () => {
     expect(blob.length).toBe(0x100000);
     const { board } = start(t, KVM_XGBE);
     expect(formatDts(decodeFdt(blob))).toBe(board.dts());
-    if (dtc) {
+    if (hasDtc) {
       const file = join(mkdtempSync(join(tmpdir(), 'vfioctl-dtb-')), 'g.dtb');
       writeFileSync(file, blob);
-      expect(execFileSync('dtc', ['-I', 'dtb', '-O', 'dts', file], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] })).toBe(board.dts());
+      expect(dtcDecode(file)).toBe(board.dts());
     }
   });
 
