@@ -1,5 +1,6 @@
 // Issue 11 figures: sysfs write+read round trips over HTTP keep-alive (target >= 5,000/s)
-// against the same operations in process and against one CLI process per operation; the
+// against the same operations in process, against a bare node:http server answering the
+// same routes to the same client, and against one CLI process per operation; the
 // latency from a write's request to its SSE event (median, target <= 5 ms) against the
 // write's own round trip; the first render of the max preset's grid in chromium (target
 // <= 1 s) against the doc preset's.
@@ -14,6 +15,7 @@ import { bootHost } from '../src/api/boot.js';
 import { LiveTwin } from '../src/api/live-twin.js';
 import { StateStore } from '../src/api/state-store.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
+import { startBareServer } from './bare-http-server.js';
 import { report } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -45,9 +47,9 @@ async function serveDoc(dir: string, name: string, preset = 'doc'): Promise<{ se
 const CLIENT = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { Agent, request } = require('node:http');
-const { url, read } = workerData;
-const u = new URL(url);
-parentPort.on('message', ({ clients, total, write }) => {
+const { read } = workerData;
+parentPort.on('message', ({ url, clients, total, write }) => {
+  const u = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const call = (method, path, body) => new Promise((res, rej) => {
     const req = request({ agent, host: u.hostname, port: u.port, method, path, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (r) => { r.resume(); r.on('end', res); });
@@ -68,15 +70,15 @@ const READ = '/api/v1/sys/read?path=/sys/bus/ap/apmask';
 async function roundTrips(dir: string): Promise<void> {
   const { server } = await serveDoc(dir, 'rt');
   // the clients run in a worker thread, so the figure is the server's, not the client's, event loop
-  const worker = new Worker(CLIENT, { eval: true, workerData: { url: server.url, read: READ } });
-  const pairs = (clients: number, total: number, write: string | null = WRITE): Promise<number> =>
+  const worker = new Worker(CLIENT, { eval: true, workerData: { read: READ } });
+  const pairs = (clients: number, total: number, write: string | null = WRITE, url = server.url): Promise<number> =>
     new Promise((resolve, reject) => {
       worker.once('message', (rate: number) => {
         worker.off('error', reject);
         resolve(rate);
       });
       worker.once('error', reject);
-      worker.postMessage({ clients, total, write });
+      worker.postMessage({ url, clients, total, write });
     });
   // warm-up to steady state (the JIT has compiled the request path): a served twin is long-lived
   await pairs(1, 3000);
@@ -88,8 +90,12 @@ async function roundTrips(dir: string): Promise<void> {
   const httpCpu = (cpuUsed.user + cpuUsed.system) / 2000;
   const many = await pairs(16, 4000);
   const reads = await pairs(1, 5000, null);
-  await worker.terminate();
   await server.stop();
+  const bare = await startBareServer(join(dir, 'bare.journal'));
+  await pairs(1, 3000, WRITE, bare.url);
+  const bareOne = await pairs(1, 2000, WRITE, bare.url);
+  await bare.stop();
+  await worker.terminate();
 
   const twin = LiveTwin.fromHost(await bootHost({ preset: 'doc' }));
   const n = 20000;
@@ -116,6 +122,7 @@ async function roundTrips(dir: string): Promise<void> {
   const fmt = (r: number) => `${Math.round(r).toLocaleString('en-US')} pairs/s`;
   report('HTTP write+read pairs, 1 keep-alive client', fmt(one), `${fmt(inProcess)} in process`, one / inProcess, '>= 5,000/s', one >= 5000);
   report('HTTP write+read pairs, 16 clients', fmt(many), `${fmt(inProcess)} in process`, many / inProcess, '>= 5,000/s', many >= 5000);
+  report('HTTP pairs, 1 client, vs a bare node:http server', fmt(one), `${fmt(bareOne)} bare`, one / bareOne, '-', true);
   report('CPU per HTTP pair, 1 client (server + client)', `${httpCpu.toFixed(0)} us`, `${inProcessCpu.toFixed(1)} us in process`, httpCpu / inProcessCpu, '-', true);
   report('HTTP pairs (1 client) vs one CLI process per op', fmt(one), fmt(cli), one / cli, '-', true);
   report('HTTP reads alone, 1 keep-alive client', `${Math.round(reads).toLocaleString('en-US')} reads/s`, fmt(inProcess), reads / inProcess, '-', true);
