@@ -27,12 +27,25 @@ const route = createRoute({
   },
 });
 
+/** One event in the text/event-stream format (HTML Standard, server-sent events); JSON data has no line breaks. */
+function sseMessage(event: string, json: string, id: number): string {
+  return `event: ${event}\ndata: ${json}\nid: ${id}\n\n`;
+}
+
 export function eventRoutes(app: OpenAPIHono, svc: TwinService): void {
   app.openapi(route, (c) =>
     streamSSE(c, async (stream) => {
       let id = 0;
+      // the events of one change (log lines, uevents, the notice) go out in one write, not one each
+      let pending = '';
+      const flush = (): void => {
+        const text = pending;
+        pending = '';
+        void stream.write(text).catch(() => undefined);
+      };
       const send = (e: TwinEvent | { type: 'hello'; generation: number; next: number }): void => {
-        void stream.writeSSE({ event: e.type, data: JSON.stringify(e), id: String(++id) }).catch(() => undefined);
+        if (!pending) queueMicrotask(flush);
+        pending += sseMessage(e.type, JSON.stringify(e), ++id);
       };
       const hello = await svc.read((t) => ({ type: 'hello' as const, generation: t.generation, next: t.dmesg(Number.MAX_SAFE_INTEGER).next }));
       send(hello);
