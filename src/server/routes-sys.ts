@@ -3,6 +3,7 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { common, errnoResponses, json, rethrowUnless } from './responses.js';
 import { LinkResult, LsResult, PathQuery, ReadResult, RealpathResult, StatResult, WriteBody, WriteResult } from './schemas.js';
+import type { LiveTwin } from '../api/live-twin.js';
 import type { TwinService } from './twin-service.js';
 
 const get = <T extends z.ZodType, S extends 403 | 404 | 409 | 422>(name: string, summary: string, schema: T, errnos: S[]) =>
@@ -44,36 +45,18 @@ export function sysRoutes(app: OpenAPIHono, svc: TwinService): void {
       return rethrowUnless(c, e) as never;
     }
   });
-  app.openapi(get('ls', 'a directory, one name per entry, sorted (ls)', LsResult, [404]), async (c) => {
-    const { path } = c.req.valid('query');
-    try {
-      return c.json({ path, names: await svc.read((t) => t.ls(path)) }, 200);
-    } catch (e) {
-      return rethrowUnless(c, e) as never;
-    }
-  });
-  app.openapi(get('readlink', "a symlink's target", LinkResult, [404, 422]), async (c) => {
-    const { path } = c.req.valid('query');
-    try {
-      return c.json({ path, target: await svc.read((t) => t.readlink(path)) }, 200);
-    } catch (e) {
-      return rethrowUnless(c, e) as never;
-    }
-  });
-  app.openapi(get('realpath', 'the path with every symlink resolved', RealpathResult, [404]), async (c) => {
-    const { path } = c.req.valid('query');
-    try {
-      return c.json({ path, realpath: await svc.read((t) => t.realpath(path)) }, 200);
-    } catch (e) {
-      return rethrowUnless(c, e) as never;
-    }
-  });
-  app.openapi(get('stat', 'lstat(2): kind, mode, size', StatResult, [404]), async (c) => {
-    const { path } = c.req.valid('query');
-    try {
-      return c.json({ path, ...(await svc.read((t) => t.stat(path))) }, 200);
-    } catch (e) {
-      return rethrowUnless(c, e) as never;
-    }
-  });
+  // ls, readlink, realpath and stat answer `{ path, …what the call returned }`
+  const lookup = <T extends z.ZodType, S extends 403 | 404 | 409 | 422>(name: string, summary: string, schema: T, errnos: S[], answer: (t: LiveTwin, path: string) => object) =>
+    app.openapi(get(name, summary, schema, errnos), async (c) => {
+      const { path } = c.req.valid('query');
+      try {
+        return c.json({ path, ...(await svc.read((t) => answer(t, path))) }, 200) as never;
+      } catch (e) {
+        return rethrowUnless(c, e) as never;
+      }
+    });
+  lookup('ls', 'a directory, one name per entry, sorted (ls)', LsResult, [404], (t, path) => ({ names: t.ls(path) }));
+  lookup('readlink', "a symlink's target", LinkResult, [404, 422], (t, path) => ({ target: t.readlink(path) }));
+  lookup('realpath', 'the path with every symlink resolved', RealpathResult, [404], (t, path) => ({ realpath: t.realpath(path) }));
+  lookup('stat', 'lstat(2): kind, mode, size', StatResult, [404], (t, path) => t.stat(path));
 }
