@@ -6,7 +6,7 @@
 // <= 1 s) against the doc preset's.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'node:http';
@@ -16,9 +16,9 @@ import { LiveTwin } from '../src/api/live-twin.js';
 import { StateStore } from '../src/api/state-store.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { startBareServer } from './bare-http-server.js';
+import { browserMissing, launchChromium } from './chromium.js';
 import { report } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One request on a keep-alive agent; resolves with the status once the body is read. */
@@ -171,18 +171,12 @@ async function sseLatency(dir: string): Promise<void> {
 }
 
 async function firstRender(dir: string): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`dashboard first render skipped: ${CHROMIUM} is missing`);
+  const missing = browserMissing();
+  if (missing) {
+    console.log(`dashboard first render skipped: ${missing}`);
     return;
   }
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'vfioctl-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { context, close } = await launchChromium();
   const times: Record<string, number[]> = { doc: [], max: [] };
   for (const preset of ['doc', 'max'] as const) {
     const { server } = await serveDoc(dir, `render-${preset}`, preset);
@@ -196,8 +190,7 @@ async function firstRender(dir: string): Promise<void> {
     }
     await server.stop();
   }
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
   const max = median(times.max!);
   const doc = median(times.doc!);
   report('dashboard first render, max 256x256 grid', `${max.toFixed(0)} ms`, `${doc.toFixed(0)} ms doc`, max / doc, '<= 1000 ms', max <= 1000);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/helpers.js';
-import { browserMissing, launchChromium, type Browser } from './browser.js';
+import { browserMissing, launchChromium, type Browser } from '../../bench/chromium.js';
 import { mdevPath, serveTwin, TYPE_DIR, UUID_A, UUID_B, writeBody, type Served } from './helpers.js';
 
 const missing = browserMissing();

@@ -4,13 +4,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function browserMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (Debian package chromium, installed by .ci/run as root): the dashboard's browser tests skip`;
+  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (Debian package chromium, installed by .ci/run as root): the dashboard's browser tests and render benchmark skip`;
 }
 
 export interface Browser {
@@ -19,6 +19,8 @@ export interface Browser {
 }
 
 export async function launchChromium(): Promise<Browser> {
+  // loaded here, so a bench run without chromium never loads playwright
+  const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'vfioctl-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
