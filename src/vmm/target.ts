@@ -80,6 +80,12 @@ export interface Board {
   snapshot(): unknown;
 }
 
+/**
+ * QEMU_FULL_VERSION of the builds the profiles model, the same for every qemu-system-*
+ * binary: Debian's 7.2 packages (the recorded outputs) and upstream 3.1.
+ */
+export const QEMU_BUILD_VERSIONS: Readonly<Record<QemuProfile, string>> = { modern: '7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', legacy: '3.1.0' };
+
 export interface VmmTarget {
   /** The binary's name, as its messages start ("qemu-system-s390x"). */
   readonly progname: string;

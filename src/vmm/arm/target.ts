@@ -3,7 +3,7 @@
 // the GIC (in-kernel under KVM), the platform bus, the -m size and dumpdtb.
 
 import { QemuOptsError, keyvalGetString, parseCpuOption, parseQemuBool } from '../options/index.js';
-import type { MachineInit, VmmTarget } from '../target.js';
+import { QEMU_BUILD_VERSIONS, type MachineInit, type VmmTarget } from '../target.js';
 import type { Vm } from '../vm.js';
 import { ArmBoard, type ArmBoardSnapshot } from './board.js';
 import { CPU_HELP } from './captured-machine-table.js';
@@ -99,7 +99,7 @@ function armTarget(binary: ArmBinary): VmmTarget {
   return {
     progname: binary,
     options: ARM_OPTIONS,
-    versions: { modern: '7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', legacy: '3.1.0' },
+    versions: QEMU_BUILD_VERSIONS,
     accelerators: ['kvm', 'tcg'],
     deviceTypes: (profile) => armDeviceTypes(binary, profile),
     machineTypes: (profile) => armMachineTypes(binary, profile),

@@ -4,7 +4,7 @@
 
 import { QEMU_OPTIONS } from '../options/index.js';
 import { BusState, qdevSetParentBus } from '../qdev/qdev.js';
-import type { MachineInit, VmmTarget } from '../target.js';
+import { QEMU_BUILD_VERSIONS, type MachineInit, type VmmTarget } from '../target.js';
 import { restoreVfioDevice } from '../vfio/vfio-device-snapshot.js';
 import { VfioPciDevice } from '../vfio/vfio-pci.js';
 import type { Vm } from '../vm.js';
@@ -65,7 +65,7 @@ function restoreBoard(vm: Vm, saved: unknown): SpaprBoard {
 export const ppc64Target: VmmTarget = {
   progname: PPC64_PROGNAME,
   options: QEMU_OPTIONS,
-  versions: { modern: '7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', legacy: '3.1.0' },
+  versions: QEMU_BUILD_VERSIONS,
   accelerators: ['kvm', 'tcg'],
   deviceTypes: ppc64DeviceTypes,
   machineTypes,

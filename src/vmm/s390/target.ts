@@ -3,7 +3,7 @@
 // bridge, and the AP bridge when the CPU model has `ap`).
 
 import { QEMU_OPTIONS, QemuOptsError, formatGlobalPropertyError, parseCpuOption, parseQemuBool } from '../options/index.js';
-import type { MachineInit, VmmTarget } from '../target.js';
+import { QEMU_BUILD_VERSIONS, type MachineInit, type VmmTarget } from '../target.js';
 import type { Vm } from '../vm.js';
 import { s390InitAp } from './ap-bridge.js';
 import { S390Board, type S390BoardSnapshot } from './board.js';
@@ -71,7 +71,7 @@ function restoreBoard(vm: Vm, saved: unknown): S390Board {
 export const s390xTarget: VmmTarget = {
   progname: S390X_PROGNAME,
   options: QEMU_OPTIONS,
-  versions: { modern: '7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', legacy: '3.1.0' },
+  versions: QEMU_BUILD_VERSIONS,
   // the accelerators of a KVM build (accel_builtin_list order)
   accelerators: ['kvm', 'tcg'],
   deviceTypes: s390xDeviceTypes,
