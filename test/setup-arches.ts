@@ -7,6 +7,6 @@ import { loadArch } from '../src/kernel/arch/index.js';
 import { loadTarget } from '../src/vmm/targets.js';
 
 for (const arch of ARCHES) {
-  await loadArch(arch).catch(() => undefined);
-  await loadTarget(arch).catch(() => undefined);
+  await loadArch(arch);
+  await loadTarget(arch);
 }
