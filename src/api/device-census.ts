@@ -5,7 +5,7 @@
 // (ap_owned_by_def_drv), since a mask write re-probes, and so builds, every queue it moves.
 
 import { AP_DEVICES as APIDS, AP_DOMAINS, apqnKey, apqnName } from '../core/apqn.js';
-import { apOf } from '../kernel/ap/ap-subsystem.js';
+import { findAp } from '../kernel/ap/ap-subsystem.js';
 import type { Host } from '../kernel/host.js';
 import { VFIO_AP_MDEV_DRIVER } from '../kernel/vfio-ap/matrix-mdev.js';
 import { MATRIX_PATH } from '../kernel/vfio-ap/vfio-ap-driver.js';
@@ -51,8 +51,9 @@ function codeOf(c: QueueCensus, key: number): number {
 export function takeCensus(host: Host): Census {
   const queues: QueueCensus = { cards: [], position: new Int16Array(APIDS).fill(-1), codes: new Uint8Array(0), drivers: [] };
   const census: Census = { devices: new Map(), queues };
-  if (host.spec.arch !== 's390x') return census;
-  const { bus, vfioAp } = apOf(host);
+  const ap = findAp(host);
+  if (!ap) return census;
+  const { bus, vfioAp } = ap;
   for (const card of bus.cards.values()) {
     census.devices.set(`${AP_DEVICES}/${card.name}`, { subsystem: 'ap', devtype: 'ap_card', driver: card.driver?.name });
     queues.position[card.apid] = queues.cards.push(card.apid) - 1;

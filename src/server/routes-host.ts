@@ -7,7 +7,7 @@ import { apGrid } from '../api/ap-grid.js';
 import { ApiError } from '../api/errors.js';
 import { bootHost } from '../api/boot.js';
 import { Twin, type TwinSnapshot } from '../api/twin.js';
-import { apOf, HostConfigError } from '../kernel/ap/ap-subsystem.js';
+import { findAp, HostConfigError } from '../kernel/ap/ap-subsystem.js';
 import { common, json, problem422, rethrowUnless } from './responses.js';
 import { CliBody, CommandResult, ConfigBody, ExportBody, DmesgQuery, DmesgResult, Grid, InitBody, InitResult, Snapshot } from './schemas.js';
 import type { TwinService } from './twin-service.js';
@@ -115,11 +115,12 @@ export function hostRoutes(app: OpenAPIHono, svc: TwinService): void {
     try {
       await svc.mutate((t) =>
         t.change(`host config ${op} ${resource} ${id}`, () => {
+          const ap = findAp(t.host);
+          if (!ap) throw new ApiError(`an ${t.host.spec.arch} host has no AP bus`);
           try {
-            apOf(t.host).configChange(op, resource, id, type);
+            ap.configChange(op, resource, id, type);
           } catch (e) {
             if (e instanceof HostConfigError) throw new ApiError(`host config: ${e.message}`);
-            if (e instanceof Error && /has no AP bus/.test(e.message)) throw new ApiError(e.message);
             throw e;
           }
         }),
@@ -137,7 +138,7 @@ export function hostRoutes(app: OpenAPIHono, svc: TwinService): void {
   app.openapi(routes.grid, async (c) => {
     try {
       const grid = await svc.read(async (t) => {
-        if (t.host.spec.arch !== 's390x') throw new ApiError(`an ${t.host.spec.arch} host has no AP bus`);
+        if (!findAp(t.host)) throw new ApiError(`an ${t.host.spec.arch} host has no AP bus`);
         return { ...apGrid(t.host, await t.vms()), generation: t.generation };
       });
       return c.json(grid, 200);

@@ -1,7 +1,7 @@
 // `vfioctl host config add|remove adapter|domain|control-domain ID [--type CEXnX]`: the
 // LPAR's configuration changes, then the AP bus rescans (spec vfio-ap §4.5).
 
-import { apOf, HostConfigError, type ConfigResource } from '../../kernel/ap/ap-subsystem.js';
+import { findAp, HostConfigError, type ConfigResource } from '../../kernel/ap/ap-subsystem.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { parseId } from '../parse-id.js';
@@ -32,9 +32,10 @@ export function hostConfig(opts: HostConfigOptions, io: Io): Promise<number> {
     if (id === undefined) fail(`invalid ID '${opts.id}' (expected a decimal or 0x-hex number)`);
     if (opts.type !== undefined && (resource !== 'adapter' || op !== 'add')) fail('--type applies only to adding an adapter');
     await new StateStore(opts.state).update((host) => {
-      if (host.spec.arch !== 's390x') fail(`an ${host.spec.arch} host has no LPAR AP configuration (its devices come from its HostSpec)`);
+      const ap = findAp(host);
+      if (!ap) fail(`an ${host.spec.arch} host has no LPAR AP configuration (its devices come from its HostSpec)`);
       try {
-        apOf(host).configChange(op, resource, id, opts.type);
+        ap.configChange(op, resource, id, opts.type);
       } catch (e) {
         if (e instanceof HostConfigError) fail(e.message);
         throw e;

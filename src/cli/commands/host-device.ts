@@ -3,7 +3,7 @@
 // device's interrupt line as the device would (the kernel's handler, VFIO, KVM or QEMU and
 // the guest react in the same process); the second prints the register file.
 
-import { platformOf, type PlatformSubsystem } from '../../kernel/platform/platform-subsystem.js';
+import { findPlatform, type PlatformSubsystem } from '../../kernel/platform/platform-subsystem.js';
 import type { PlatformDevice } from '../../kernel/platform/platform-device.js';
 import type { Host } from '../../kernel/host.js';
 import { StateStore } from '../../api/state-store.js';
@@ -12,8 +12,9 @@ import type { Io } from '../io.js';
 import type { StateOptions } from './options.js';
 
 function part(host: Host, cmd: string): PlatformSubsystem {
-  if (host.spec.arch !== 'aarch64' && host.spec.arch !== 'arm') throw new CliError(`${cmd}: an ${host.spec.arch} host has no platform devices`);
-  return platformOf(host);
+  const p = findPlatform(host);
+  if (!p) throw new CliError(`${cmd}: an ${host.spec.arch} host has no platform devices`);
+  return p;
 }
 
 function device(p: PlatformSubsystem, cmd: string, name: string): PlatformDevice {

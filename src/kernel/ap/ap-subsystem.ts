@@ -131,8 +131,13 @@ function lparOf(l: ApSubsystemSnapshot['lpar']): LparConfig {
 }
 
 /** The s390x part of a host (its AP bus, vfio_ap, LPAR); throws on a host of another arch. */
+/** The AP part of a host, if its architecture has one (s390x). */
+export function findAp(host: { readonly parts: readonly HostPart[] }): ApSubsystem | undefined {
+  return host.parts.find((p): p is ApSubsystem => p instanceof ApSubsystem);
+}
+
 export function apOf(host: { readonly parts: readonly HostPart[]; readonly spec: { arch: string } }): ApSubsystem {
-  const part = host.parts.find((p): p is ApSubsystem => p instanceof ApSubsystem);
+  const part = findAp(host);
   if (!part) throw new Error(`an ${host.spec.arch} host has no AP bus`);
   return part;
 }

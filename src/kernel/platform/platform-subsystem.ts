@@ -165,8 +165,13 @@ export class PlatformSubsystem implements HostPart {
 }
 
 /** The ARM part of a host; throws on a host of another arch. */
+/** The platform part of a host, if its architecture has one (aarch64, arm). */
+export function findPlatform(host: { readonly parts: readonly HostPart[] }): PlatformSubsystem | undefined {
+  return host.parts.find((p): p is PlatformSubsystem => p instanceof PlatformSubsystem);
+}
+
 export function platformOf(host: { readonly parts: readonly HostPart[]; readonly spec: { arch: string } }): PlatformSubsystem {
-  const part = host.parts.find((p): p is PlatformSubsystem => p instanceof PlatformSubsystem);
+  const part = findPlatform(host);
   if (!part) throw new Error(`an ${host.spec.arch} host has no platform bus`);
   return part;
 }
