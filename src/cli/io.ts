@@ -20,12 +20,12 @@ export const EXIT_SIGPIPE = 141;
  * quietly; a non-blocking descriptor that is full hands the rest to Node's stream.
  */
 function fdWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): Writer {
-  let queued = false;
+  let queued: NodeJS.WriteStream | undefined;
   return {
     write(chunk) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       if (queued) {
-        stream().write(buf);
+        queued.write(buf);
         return;
       }
       let off = 0;
@@ -35,8 +35,13 @@ function fdWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): Writer {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EPIPE') process.exit(EXIT_SIGPIPE);
         if (code !== 'EAGAIN') throw e;
-        queued = true;
-        stream().write(buf.subarray(off));
+        queued = stream();
+        // the reader may go away while the stream still holds output: end as quietly
+        queued.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+          throw err;
+        });
+        queued.write(buf.subarray(off));
       }
     },
   };
