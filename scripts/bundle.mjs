@@ -32,18 +32,41 @@ const tscMaps = {
   },
 };
 
-// commander requires child_process at load for executable subcommands, which vfioctl never
-// uses: give it a stand-in that loads the real module only if it is ever touched
-const LAZY_CHILD_PROCESS = '\0lazy-child-process';
-const commanderChildProcess = (source, importer) => /^(node:)?child_process$/.test(source) && /[\\/]commander[\\/]/.test(importer ?? '');
-const lazyChildProcess = {
-  name: 'lazy-child-process',
+// Built-in modules as their CommonJS objects, not as ES modules: an ES facade reads every
+// property of the module, so importing node:fs builds its lazy streams (node:stream and
+// a dozen internal modules) and node:process its stdout and stderr. A stand-in takes the
+// module from process.getBuiltinModule and exports its plain (non-getter) properties.
+// commander's child_process, only for executable subcommands vfioctl never uses, loads
+// the first time it is touched.
+const isIdentifier = (key) => {
+  if (!/^[A-Za-z_$][\w$]*$/.test(key) || key === 'default') return false;
+  try {
+    new Function(`let ${key};`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+function standInSource(name) {
+  if (name === 'node:child_process#lazy') {
+    return "let real; export default new Proxy({}, { get: (_, key) => (real ??= process.getBuiltinModule('node:child_process'))[key] });";
+  }
+  const real = process.getBuiltinModule(name);
+  const plain = Object.keys(real).filter((k) => isIdentifier(k) && !Object.getOwnPropertyDescriptor(real, k).get);
+  return [`const m = process.getBuiltinModule(${JSON.stringify(name)});`, 'export default m;', ...plain.map((k) => `export const ${k} = m.${k};`)].join('\n');
+}
+const builtinName = (source) => (source.startsWith('node:') ? source : builtins.has(source) ? `node:${source}` : undefined);
+const STAND_IN = '\0builtin:';
+const standIns = {
+  name: 'builtin-stand-ins',
   resolveId(source, importer) {
-    return commanderChildProcess(source, importer) ? LAZY_CHILD_PROCESS : null;
+    const name = builtinName(source);
+    if (name === undefined) return null;
+    const lazy = name === 'node:child_process' && /[\\/]commander[\\/]/.test(importer ?? '');
+    return `${STAND_IN}${name}${lazy ? '#lazy' : ''}`;
   },
   load(id) {
-    if (id !== LAZY_CHILD_PROCESS) return null;
-    return "let real; export default new Proxy({}, { get: (_, key) => (real ??= process.getBuiltinModule('node:child_process'))[key] });";
+    return id.startsWith(STAND_IN) ? standInSource(id.slice(STAND_IN.length)) : null;
   },
 };
 
@@ -84,8 +107,7 @@ const bundle = await rollup({
   input: { vfioctl: join(dist, 'src/cli/main.js') },
   // the entry chunk may export what its chunks import from it: no facade module in between
   preserveEntrySignatures: 'allow-extension',
-  external: (id, importer) => (id.startsWith('node:') || builtins.has(id)) && !commanderChildProcess(id, importer),
-  plugins: [lazyChildProcess, tscMaps, nodeResolve({ preferBuiltins: true }), commonjs({ requireReturnsDefault: (id) => id === LAZY_CHILD_PROCESS })],
+  plugins: [standIns, tscMaps, nodeResolve({ preferBuiltins: true }), commonjs({ requireReturnsDefault: (id) => id.startsWith(STAND_IN) })],
   onwarn(warning, warn) {
     // an import left unresolved would fail only when its command runs
     if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);

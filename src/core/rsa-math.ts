@@ -5,7 +5,7 @@
 // moduli, e >= n, exponents over 64 bits on moduli over 3072 bits).
 
 import type { KeyObject } from 'node:crypto';
-import { nodeCrypto } from './node-crypto.js';
+import { nodeCrypto } from './lazy-builtins.js';
 
 export function bytesToBigInt(b: Uint8Array): bigint {
   if (b.length === 0) return 0n;

@@ -11,7 +11,7 @@
 // (`s390apconfig.lock.vfioctl`, holding our pid): safe between vfioctl processes (a lock
 // whose pid is gone is stale and broken), but invisible to ap-check's flock.
 
-import { spawnSync } from 'node:child_process';
+import { nodeChildProcess } from '../core/lazy-builtins.js';
 import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 
 export class LockError extends Error {
@@ -46,7 +46,7 @@ function pidAlive(pid: number): boolean {
 /** Takes the flock on `path` (created 0644 if missing); returns the release function. */
 function flockAcquire(path: string, timeoutSec: number): (() => void) | undefined {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
-  const r = spawnSync('flock', ['-x', '-w', String(timeoutSec), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  const r = nodeChildProcess().spawnSync('flock', ['-x', '-w', String(timeoutSec), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     closeSync(fd);
     flockMissing = true;

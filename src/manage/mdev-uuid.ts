@@ -2,7 +2,7 @@
 // Uuid::parse_str: simple 32-hex, hyphenated, braced `{…}` and `urn:uuid:` forms, either
 // case) with the crate's error texts, and prints them (lower-case hyphenated).
 
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-builtins.js';
 
 const HEX = /^[0-9a-fA-F]$/;
 const GROUP_STARTS = [0, 9, 14, 19, 24] as const;
@@ -85,5 +85,5 @@ export function uuidOfFileName(name: string): string | undefined {
 
 /** Uuid::new_v4, hyphenated. */
 export function newUuid(): string {
-  return randomUUID();
+  return nodeCrypto().randomUUID();
 }

@@ -3,7 +3,7 @@
 // fsync, rename, fsync of the directory), temp files of dead writers cleaned up, and
 // ap-check's lock file.
 
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-builtins.js';
 import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { KernelError } from '../core/errno.js';
 import { APCONFIG_LOCK, basename, dirname, toKernelError, type ConfigFiles } from './backend.js';
@@ -90,7 +90,7 @@ export class RootConfigFiles implements ConfigFiles {
     }
     const name = basename(path);
     for (const n of readdirSync(dirPath)) if (staleTemp(n)) unlinkSync(`${dirPath}/${n}`);
-    const tmp = `${dirPath}/.${name}.vfioctl-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = `${dirPath}/.${name}.vfioctl-tmp-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`;
     const dest = `${dirPath}/${name}`;
     try {
       const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);

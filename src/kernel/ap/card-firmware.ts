@@ -5,7 +5,7 @@
 // The reply codes are the ones zcrypt_error.h names; which condition gets which code is the
 // twin's reading (see the README's known differences).
 
-import { nodeCrypto } from '../../core/node-crypto.js';
+import { nodeCrypto } from '../../core/lazy-builtins.js';
 import { decodeType50, encodeType80 } from '../../core/ap-msg-type50.js';
 import { decodeType6, encodeType86Ica, encodeType86Rng } from '../../core/ap-msg-type6.js';
 import { readCprbx, TYPE6_HDR_SIZE, TYPE6_TYPE_CODE, CPRBX_SIZE } from '../../core/cca-cprb.js';
