@@ -137,13 +137,9 @@ export class ApMask {
     return n;
   }
 
-  /** Set IDs in ascending order. */
-  *[Symbol.iterator](): IterableIterator<number> {
-    for (let w = 0; w < WORDS; w++) {
-      const word = this.words[w]!;
-      if (word === 0) continue;
-      for (let b = 0; b < 32; b++) if (word & (0x8000_0000 >>> b)) yield w * 32 + b;
-    }
+  /** Set IDs in ascending order (an iterator object: V8 optimises it far better than a generator). */
+  [Symbol.iterator](): IterableIterator<number> {
+    return new SetIds(this.words);
   }
 
   ids(): number[] {
@@ -159,5 +155,30 @@ export class ApMask {
 
   toJSON(): string {
     return this.toHex();
+  }
+}
+
+/** The set IDs of a mask's words, lowest first: each step clears the highest set bit of a copy. */
+class SetIds implements IterableIterator<number> {
+  private w = 0;
+  private word: number;
+
+  constructor(private readonly words: Uint32Array) {
+    this.word = words[0]!;
+  }
+
+  next(): IteratorResult<number> {
+    while (this.word === 0) {
+      if (++this.w >= WORDS) return { done: true, value: undefined };
+      this.word = this.words[this.w]!;
+    }
+    // ID 32w + k sits in bit 31 - k: the highest set bit is the lowest ID
+    const k = Math.clz32(this.word);
+    this.word = (this.word & ~(0x8000_0000 >>> k)) >>> 0;
+    return { done: false, value: this.w * 32 + k };
+  }
+
+  [Symbol.iterator](): IterableIterator<number> {
+    return this;
   }
 }

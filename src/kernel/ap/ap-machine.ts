@@ -152,13 +152,16 @@ export class ApMachine {
 
   /** Time passes for one queue, or for all: resets in progress complete. */
   elapse(apid?: number, apqi?: number): void {
-    const targets = apid === undefined || apqi === undefined ? [...this.queues.keys()] : [apqnKey(apid, apqi)];
-    for (const key of targets) {
-      const q = this.queues.get(key);
-      if (!q?.resetPending) continue;
-      q.resetPending = false;
-      if (q.entries.length === 0) this.queues.delete(key);
-    }
+    if (apid !== undefined && apqi !== undefined) this.complete(apqnKey(apid, apqi));
+    else for (const key of [...this.queues.keys()]) this.complete(key);
+  }
+
+  /** A reset in progress on the queue completes; an idle empty queue is implied again. */
+  private complete(key: ApqnKey): void {
+    const q = this.queues.get(key);
+    if (!q?.resetPending) return;
+    q.resetPending = false;
+    if (q.entries.length === 0) this.queues.delete(key);
   }
 
   /** The entries a queue holds (replies not yet dequeued). */

@@ -12,6 +12,18 @@ export interface Resolved {
   path: string;
 }
 
+/** A walk's end: the path is joined only when asked for (most callers want the node). */
+class Walked implements Resolved {
+  constructor(
+    readonly node: VfsNode,
+    private readonly names: readonly string[],
+  ) {}
+
+  get path(): string {
+    return `/${this.names.join('/')}`;
+  }
+}
+
 /** A path split once: its components and the index of the last one that is not `.` or empty. */
 export interface SplitPath {
   readonly parts: readonly string[];
@@ -62,7 +74,7 @@ export function walk(root: Dir, path: string, follow: boolean): Resolved {
       frames.pop();
       top = frames[frames.length - 1]!;
     }
-    if (top.at > top.split.last) return { node: stack[stack.length - 1]!, path: '/' + names.join('/') };
+    if (top.at > top.split.last) return new Walked(stack[stack.length - 1]!, names);
     const name = top.split.parts[top.at++]!;
     if (name === '' || name === '.') continue;
     if (name === '..') {
@@ -92,6 +104,6 @@ export function walk(root: Dir, path: string, follow: boolean): Resolved {
     }
     if (!isLast || mustBeDir) throw new KernelError('ENOTDIR');
     names.push(name);
-    return { node, path: '/' + names.join('/') };
+    return new Walked(node, names);
   }
 }
