@@ -152,9 +152,7 @@ export class ApQueue extends ApDeviceBase implements ApQueueTarget {
    * drops the queue's entries; the response code is the one ZAPQ answered.
    */
   zapq(): number {
-    const rc = this.machine.reset(this.apid, this.apqi).responseCode;
-    this.machine.elapse(this.apid, this.apqi);
-    return rc;
+    return this.machine.resetAndWait(this.apid, this.apqi).responseCode;
   }
 }
 

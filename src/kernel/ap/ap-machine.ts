@@ -150,6 +150,17 @@ export class ApMachine {
     return statusOf(AP_RESPONSE_NORMAL, { queueEmpty: true });
   }
 
+  /**
+   * ZAPQ and the wait for its completion (what vfio_ap and ap_queue_remove do): the same as
+   * reset then elapse of the queue, without making an entry only to drop it.
+   */
+  resetAndWait(apid: number, apqi: number): ApQueueStatus {
+    const a = this.reach(apid, apqi);
+    if (typeof a === 'number') return statusOf(a);
+    this.queues.delete(apqnKey(apid, apqi));
+    return statusOf(AP_RESPONSE_NORMAL, { queueEmpty: true });
+  }
+
   /** Time passes for one queue, or for all: resets in progress complete. */
   elapse(apid?: number, apqi?: number): void {
     if (apid !== undefined && apqi !== undefined) this.complete(apqnKey(apid, apqi));

@@ -253,8 +253,7 @@ export class ApQueueSm {
    * lets the reset complete, as it does long before anything else reaches the queue.
    */
   remove(): void {
-    this.machine.reset(this.q.apid, this.q.apqi);
-    this.machine.elapse(this.q.apid, this.q.apqi);
+    this.machine.resetAndWait(this.q.apid, this.q.apqi);
     this.devState = 'uninitiated';
   }
 
