@@ -4,7 +4,7 @@
 // Usage: node scripts/bundle.mjs [DIST_DIR]   (default: dist beside this script's parent)
 //
 // rollup splits the code: its chunks are fewer than esbuild's for the same lazy imports
-// (`sys read` loads 12 modules instead of 25), and every ES module costs Node's loader
+// (`sys read` loads 13 modules instead of 25), and every ES module costs Node's loader
 // about 0.4 ms at start (issue 12 §1). esbuild minifies each chunk.
 import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
