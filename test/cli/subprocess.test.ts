@@ -3,7 +3,7 @@
 // prove the state lock: 20 concurrent `sys write` calls, each creating its own mdev.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,5 +67,25 @@ describe('node bin/vfioctl as a real process', () => {
       env: { ...process.env, VFIOCTL_STATE: state },
     });
     expect(r).toEqual({ stdout: 'rc=141\n', stderr: '' });
+  });
+
+  it('loads no built-in module a read does not use: no streams, child_process, crypto or net (issue 12 §1)', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'twin.json');
+    expect((await vfioctl(state, 'host', 'init')).code).toBe(0);
+    // the list of what Node loaded, written as the process exits
+    const hook = join(dir, 'loaded.mjs');
+    writeFileSync(hook, "process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(process.env.LOADED, process.moduleLoadList.join('\\n')));\n");
+    const loaded = async (...argv: string[]): Promise<string[]> => {
+      const out = join(dir, 'loaded.txt');
+      await run(process.execPath, ['--import', hook, bin, ...argv], { env: { ...process.env, VFIOCTL_STATE: state, LOADED: out } });
+      return readFileSync(out, 'utf8').split('\n');
+    };
+    const unused = /^NativeModule (stream|child_process|crypto|net|internal\/fs\/streams)$/;
+    for (const argv of [['sys', 'read', '/sys/bus/ap/apmask'], ['mdev', 'list', '--defined', '--root', dir]]) {
+      const modules = await loaded(...argv);
+      expect(modules).toContain('NativeModule fs');
+      expect(modules.filter((m) => unused.test(m)), argv.join(' ')).toEqual([]);
+    }
   });
 });

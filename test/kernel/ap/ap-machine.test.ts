@@ -98,6 +98,22 @@ describe('RAPQ and ZAPQ', () => {
     expect(hw.tapq(6, 4).status).toMatchObject({ responseCode: 0, queueEmpty: true });
   });
 
+  it('ZAPQ and the wait for it (resetAndWait) leave what reset then elapse leave, answering the same', () => {
+    const other = apOf(boot().host).bus.machine;
+    for (const m of [hw, other]) {
+      m.nqap(6, 4, 1n, meMsg());
+      m.nqap(6, 4, 2n, meMsg());
+    }
+    const once = hw.resetAndWait(6, 4);
+    const twoSteps = other.reset(6, 4);
+    other.elapse(6, 4);
+    expect(once).toEqual(twoSteps);
+    expect(hw.snapshot()).toEqual(other.snapshot());
+    expect(hw.tapq(6, 4)).toEqual(other.tapq(6, 4));
+    // refused alike: an APQN the LPAR does not have
+    expect(hw.resetAndWait(7, 4)).toEqual(other.reset(7, 4));
+  });
+
   it('a deconfigured adapter is not reset (03) and loses its queues` entries when deconfigured', () => {
     hw.nqap(6, 4, 1n, meMsg());
     expect(sh.echo('0', '/sys/devices/ap/card06/config')).toBe(2);
