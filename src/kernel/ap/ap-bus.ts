@@ -56,7 +56,7 @@ export class ApBus {
   scans = 0n;
   /** The driver core's drivers_autoprobe: new devices found by a scan are probed only while set. */
   driversAutoprobe = true;
-  /** Reservation as of the last restore: it binds the queues the table still implies. */
+  /** Reservation as of the boot scan or the last restore: it binds the queues the table still implies. */
   private impliedReserved: ((apid: number, apqi: number) => boolean) | undefined;
   /** The AP hardware under the bus: the queues NQAP, DQAP, TAPQ, RAPQ and ZAPQ reach. */
   readonly machine: ApMachine;
@@ -113,7 +113,11 @@ export class ApBus {
   /** models ap_driver_register: the driver then probes every unbound device it matches. */
   registerDriver(drv: ApDriver): void {
     this.drivers.push(drv);
-    for (const dev of this.devices()) if (!dev.driver && drv.matches(dev)) this.tryProbe(drv, dev);
+    for (const card of this.cards.values()) if (!card.driver && drv.matches(card)) this.tryProbe(drv, card);
+    // of the queues still implied, only those no driver took when they were probed can be unbound
+    const reserved = this.impliedReserved;
+    const unbound = reserved ? this.queues.makeWhere((apid, apqi) => !reserved(apid, apqi)) : [];
+    for (const q of [...this.queues.madeValues(), ...unbound]) if (!q.driver && drv.matches(q)) this.tryProbe(drv, q);
   }
 
   *devices(): IterableIterator<ApDevice> {
@@ -200,7 +204,10 @@ export class ApBus {
     if (changed && prev && next) for (const drv of this.drivers) drv.onConfigChanged?.(next, prev);
     this.selectDomain();
     const domains = this.lpar.usage.truncate(this.lpar.maxDomainId).ids();
-    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid, domains);
+    // a booting bus implies its queues instead of making them (a 256 x 256 host would make 65,536)
+    const booting = this.scans === 0n && this.cards.size === 0 && this.queues.size === 0 && this.driversAutoprobe;
+    for (let apid = 0; apid <= 255; apid++) this.scanAdapter(apid, booting ? [] : domains);
+    if (booting) this.implyProbedQueues(domains);
     if (changed && prev && next) for (const drv of this.drivers) drv.onScanComplete?.(next, prev);
     // queues of APQNs that left the configuration are gone from the hardware, entries and all
     this.machine.prune();
@@ -233,6 +240,22 @@ export class ApBus {
       this.queues.set(key, q);
       if (this.driversAutoprobe) this.probe(q);
     }
+  }
+
+  /**
+   * The queues of the first scan, each made on first use as ap_device_probe left it: bound
+   * to the default driver when host-reserved, else unbound until a driver that takes it
+   * registers (cex4queue's probe changes nothing else on a queue with nothing pending).
+   */
+  private implyProbedQueues(domains: readonly number[]): void {
+    const reserved = this.reservedAt(this.apmask, this.aqmask);
+    const atScan = [...this.drivers];
+    this.queues.imply(this.cards.keys(), domains, (apid, apqi) => {
+      const q = new ApQueue(this.cards.get(apid)!, apqi, this.machine);
+      q.driver = atScan.find((d) => d.matches(q) && d.isDefault === reserved(apid, apqi));
+      return q;
+    });
+    this.impliedReserved = reserved;
   }
 
   /** models ap_scan_rm_card_dev_and_queue_devs: queues go first, then the card. */

@@ -244,3 +244,33 @@ describe('reserving queues for vfio_ap: apmask/aqmask', () => {
     expect(sh.echo('05.0004', `${CEX4QUEUE_DRV}/bind`)).toBe('ENODEV');
   });
 });
+
+describe('the queues a boot finds (ap_scan_bus, then each queue probed)', () => {
+  it('are there as probed, though made only when first used: 65,536 on a max host, none built at boot', () => {
+    const sh = boot('max');
+    const bus = apOf(sh.host).bus;
+    expect(bus.queues.size).toBe(65536);
+    expect([...bus.queues.madeValues()]).toEqual([]);
+    expect(sh.readlink('/sys/devices/ap/cardff/ff.00ff/driver')).toBe('../../../../bus/ap/drivers/cex4queue');
+    expect([...bus.queues.madeValues()].map((q) => q.name)).toEqual(['ff.00ff']);
+    // counting the bindings looks at every queue
+    expect(sh.cat(`${AP}/bindings`)).toBe('65536/65536 (complete)\n');
+  });
+
+  it('a boot that made every queue would save the same state and show the same tree', () => {
+    const lazy = boot();
+    const eager = boot();
+    // asking for every queue makes them all, as the probe of each at boot would have
+    const all = [...apOf(eager.host).bus.queues.values()];
+    expect(all.map((q) => `${q.name} ${q.driver?.name} ${q.online}`)).toEqual(DOC_QUEUES.map((n) => `${n} cex4queue true`));
+    expect(apOf(lazy.host).bus.snapshot()).toEqual(apOf(eager.host).bus.snapshot());
+    for (const q of DOC_QUEUES) {
+      expect(lazy.ls(`${AP}/devices/${q}`)).toEqual(eager.ls(`${AP}/devices/${q}`));
+      expect(lazy.cat(`${AP}/devices/${q}/status`)).toBe(eager.cat(`${AP}/devices/${q}/status`));
+    }
+    // the AND rule then moves them the same way
+    for (const sh of [lazy, eager]) expect(sh.echo('-5', `${AP}/apmask`)).toBe(3);
+    expect(bound(lazy.ls(VFIO_AP_DRV))).toEqual(bound(eager.ls(VFIO_AP_DRV)));
+    expect(apOf(lazy.host).bus.snapshot()).toEqual(apOf(eager.host).bus.snapshot());
+  });
+});
