@@ -65,19 +65,38 @@ export function configFromJson(json: JsonValue): MdevConfig {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Does JSON.parse's value agree with serde_json's: numbers finite, strings well formed, nesting shallow? */
-function agreesWithSerde(v: unknown, depth: number): boolean {
-  if (typeof v === 'number') return Number.isFinite(v);
-  if (typeof v === 'string') return !LONE_SURROGATE.test(v);
-  if (v === null || typeof v !== 'object') return true;
-  if (depth >= 100) return false;
+/**
+ * Does JSON.parse's value agree with serde_json's: numbers finite, strings well formed,
+ * nesting shallow? The object keys it holds, or -1 where serde_json would see otherwise.
+ */
+function keysAgreeingWithSerde(v: unknown, depth: number): number {
+  if (typeof v === 'number') return Number.isFinite(v) ? 0 : -1;
+  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? -1 : 0;
+  if (v === null || typeof v !== 'object') return 0;
+  if (depth >= 100) return -1;
+  let keys = 0;
   if (Array.isArray(v)) {
-    for (const x of v) if (!agreesWithSerde(x, depth + 1)) return false;
-    return true;
+    for (const x of v) {
+      const n = keysAgreeingWithSerde(x, depth + 1);
+      if (n < 0) return -1;
+      keys += n;
+    }
+    return keys;
   }
   const o = v as Record<string, unknown>;
-  for (const k in o) if (LONE_SURROGATE.test(k) || !agreesWithSerde(o[k], depth + 1)) return false;
-  return true;
+  for (const k in o) {
+    const n = LONE_SURROGATE.test(k) ? -1 : keysAgreeingWithSerde(o[k], depth + 1);
+    if (n < 0) return -1;
+    keys += n + 1;
+  }
+  return keys;
+}
+
+/** The colons of a text: one per object member, more when strings hold some. */
+function colons(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) n++;
+  return n;
 }
 
 const own = (o: object, key: string): unknown => (Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined);
@@ -94,7 +113,10 @@ function nativeConfig(text: string): MdevConfig | undefined {
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || !agreesWithSerde(v, 0)) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  // fewer keys than colons: a duplicate key, whose earlier value JSON.parse dropped unread
+  // and serde_json parses (a number out of range there fails the file), or a colon in a string
+  if (keysAgreeingWithSerde(v, 0) !== colons(text)) return undefined;
   const type = own(v, 'mdev_type');
   const start = own(v, 'start');
   const list = own(v, 'attrs');

@@ -33,6 +33,10 @@ describe('config loading: the fast path agrees with serde_json', () => {
       `{"mdev_type":"t","start":"auto","x":${'['.repeat(99)}${']'.repeat(99)}}`,
       '{"mdev_type":"t","start":"auto","attrs":[{"a":"1","a":"2"}]}',
       '{"mdev_type":"t","mdev_type":"u","start":"auto"}',
+      // JSON.parse keeps the last of duplicate keys; serde_json parses the first as well
+      '{"mdev_type":"","start":[],"x":1e400,"x":{}}',
+      '{"mdev_type":"t","start":"auto","x":"\\ud800","x":1}',
+      '{"mdev_type":"t","start":"auto","attrs":[{"a":"b:c"}]}',
       '{"__proto__":"x","mdev_type":"t","start":"auto","attrs":[{"__proto__":"v"}]}',
       '{"mdev_type":"t","start":5,"attrs":null}',
       '{"mdev_type":"t","start":"auto","attrs":[{"2":"b","1":"a"}]}',
