@@ -7,9 +7,9 @@ import type { Dir, VfsNode } from './node.js';
 export const MAXSYMLINKS = 40;
 
 export interface Resolved {
-  node: VfsNode;
+  readonly node: VfsNode;
   /** The physical absolute path of the node (what realpath prints). */
-  path: string;
+  readonly path: string;
 }
 
 /** A walk's end: the path is joined only when asked for (most callers want the node). */
