@@ -5,7 +5,8 @@ import { KernelError } from '../../core/errno.js';
 import { kstrtobool, kstrtoul, sscanfInt } from '../../core/kstrtoul.js';
 import { Attr } from '../vfs/node.js';
 import { ueventAttr } from '../vfs/uevent.js';
-import { sysfsStreqName, type ApBus } from './ap-bus.js';
+import { sysfsStreqName } from '../base/bus-type.js';
+import type { ApBus } from './ap-bus.js';
 
 export function apBusAttributes(bus: ApBus): Map<string, Attr> {
   const qciMask = (pick: 'apm' | 'aqm' | 'adm') => () => (bus.qci ? `${bus.qci[pick].toHex()}\n` : 'not supported\n');

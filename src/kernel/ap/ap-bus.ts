@@ -4,41 +4,15 @@
 import { ApMask } from '../../core/ap-mask.js';
 import { apqnKey, parseApqnName } from '../../core/apqn.js';
 import { KernelError } from '../../core/errno.js';
-import { cString } from '../../core/kstrtoul.js';
+import { sysfsStreqName } from '../base/bus-type.js';
 import type { KernelContext } from '../kernel-context.js';
 import { ApCard, ApQueue, type ApDevice } from './ap-device.js';
 import { QueueTable } from './queue-table.js';
-import { ApMachine, type ApMachineSnapshot } from './ap-machine.js';
-import type { ApQueueSm } from './ap-queue-sm.js';
+import { reviveQci, type ApBusSnapshot } from './ap-bus-snapshot.js';
+import { ApMachine } from './ap-machine.js';
 import type { ApDriver } from './ap-driver.js';
 import { cardModel } from './card-type.js';
 import { qciEquals, type LparConfig, type QciInfo } from './qci.js';
-
-export interface ApBusSnapshot {
-  qci: QciInfo | null;
-  apmask: string;
-  aqmask: string;
-  apDomain: number;
-  configTime: number;
-  pollThread: boolean;
-  pollTimeout: string;
-  scans: string;
-  /** drivers_autoprobe (absent in older state files: on). */
-  driversAutoprobe?: boolean;
-  /** Cards whose state differs from a fresh probe; driver null = unbound (absent: cex4card). */
-  cards: { apid: number; config: boolean; chkstop: boolean; online: boolean; requestCount: string; driver?: string | null }[];
-  /** Queues whose state differs from a fresh probe: driver (null = unbound), flags, counters, state machine. */
-  queues: {
-    apqn: string;
-    driver: string | null;
-    online: boolean;
-    chkstop: boolean;
-    requestCount: string;
-    sm?: { dev: ApQueueSm['devState']; state: ApQueueSm['smState']; lastErrRc: number };
-  }[];
-  /** The AP hardware's queues with entries (absent in older state files: all empty). */
-  hw?: ApMachineSnapshot;
-}
 
 export class ApBus {
   readonly cards = new Map<number, ApCard>();
@@ -56,7 +30,7 @@ export class ApBus {
   scans = 0n;
   /** The driver core's drivers_autoprobe: new devices found by a scan are probed only while set. */
   driversAutoprobe = true;
-  /** Reservation as of the boot scan or the last restore: it binds the queues the table still implies. */
+  /** Reservation when the table's queues were implied (boot scan or restore): it binds those still implied. */
   private impliedReserved: ((apid: number, apqi: number) => boolean) | undefined;
   /** The AP hardware under the bus: the queues NQAP, DQAP, TAPQ, RAPQ and ZAPQ reach. */
   readonly machine: ApMachine;
@@ -243,16 +217,17 @@ export class ApBus {
   }
 
   /**
-   * The queues of the first scan, each made on first use as ap_device_probe left it: bound
-   * to the default driver when host-reserved, else unbound until a driver that takes it
-   * registers (cex4queue's probe changes nothing else on a queue with nothing pending).
+   * Every card's queues in `domains`, each made on first use as ap_device_probe would leave
+   * it now (a boot's first scan, a restore): bound by the drivers registered now, the
+   * default one when host-reserved, else the other one, or unbound until it registers
+   * (cex4queue's probe changes nothing else on a queue with nothing pending).
    */
   private implyProbedQueues(domains: readonly number[]): void {
     const reserved = this.reservedAt(this.apmask, this.aqmask);
-    const atScan = [...this.drivers];
+    const registered = [...this.drivers];
     this.queues.imply(this.cards.keys(), domains, (apid, apqi) => {
       const q = new ApQueue(this.cards.get(apid)!, apqi, this.machine);
-      q.driver = atScan.find((d) => d.matches(q) && d.isDefault === reserved(apid, apqi));
+      q.driver = registered.find((d) => d.matches(q) && d.isDefault === reserved(apid, apqi));
       return q;
     });
     this.impliedReserved = reserved;
@@ -386,13 +361,7 @@ export class ApBus {
     }
     // queues in their probe state are made when first used, bound as the masks of this
     // restore bind them (a later mask write re-probes them like every other queue)
-    const reserved = this.reservedAt(this.apmask, this.aqmask);
-    this.queues.imply(this.cards.keys(), this.lpar.usage.truncate(this.lpar.maxDomainId).ids(), (apid, apqi) => {
-      const q = new ApQueue(this.cards.get(apid)!, apqi, this.machine);
-      q.driver = this.drivers.find((d) => d.matches(q) && d.isDefault === reserved(apid, apqi));
-      return q;
-    });
-    this.impliedReserved = reserved;
+    this.implyProbedQueues(this.lpar.usage.truncate(this.lpar.maxDomainId).ids());
     for (const c of s.cards) {
       const card = this.cards.get(c.apid);
       if (!card) continue;
@@ -408,15 +377,4 @@ export class ApBus {
     }
     this.machine.restore(s.hw);
   }
-}
-
-function reviveQci(q: QciInfo): QciInfo {
-  const mask = (m: unknown): ApMask => ApMask.fromHex(String(m));
-  return { apxa: q.apxa, na: q.na, nd: q.nd, apm: mask(q.apm), aqm: mask(q.aqm), adm: mask(q.adm) };
-}
-
-/** models bus_find_device_by_name (sysfs_streq): the C string up to a NUL, one trailing newline ignored. */
-export function sysfsStreqName(buf: string): string {
-  const s = cString(buf);
-  return s.endsWith('\n') ? s.slice(0, -1) : s;
 }

@@ -11,7 +11,8 @@ import { restoreAttachments, snapshotAttachments, type VfioApAttachSnapshot } fr
 import { VfioAp, type VfioApSnapshot } from '../vfio-ap/vfio-ap-driver.js';
 import type { CheckpointRefs } from '../vfs/node.js';
 import { CARD_TYPE_RE } from './card-type.js';
-import { ApBus, type ApBusSnapshot } from './ap-bus.js';
+import { ApBus } from './ap-bus.js';
+import type { ApBusSnapshot } from './ap-bus-snapshot.js';
 import { ApSysfs } from './ap-sysfs.js';
 import { LparConfig } from './qci.js';
 import { Cex4CardDriver, Cex4QueueDriver } from './zcrypt-drivers.js';

@@ -4,6 +4,7 @@
 // errors back to a sysfs bind; 4.19 turns every failure into ENODEV).
 
 import { KernelError, errnoNumber, type ErrnoName } from '../../core/errno.js';
+import { cString } from '../../core/kstrtoul.js';
 import type { KernelContext } from '../kernel-context.js';
 import type { Device, DeviceDriver } from './device.js';
 
@@ -18,10 +19,9 @@ export interface BusOps<D extends Device> {
 /** The result of one probe attempt (really_probe). */
 type ProbeResult = { ok: true } | { ok: false; errno: ErrnoName; fromProbe: boolean };
 
-/** models bus_find_device_by_name's sysfs_streq: the name up to a NUL, one trailing newline ignored. */
-export function streqName(buf: string): string {
-  const nul = buf.indexOf('\0');
-  const s = nul < 0 ? buf : buf.slice(0, nul);
+/** models bus_find_device_by_name's sysfs_streq: the C string up to a NUL, one trailing newline ignored. */
+export function sysfsStreqName(buf: string): string {
+  const s = cString(buf);
   return s.endsWith('\n') ? s.slice(0, -1) : s;
 }
 
@@ -119,7 +119,7 @@ export class BusType<D extends Device = Device> {
 
   /** models bind_store. */
   bind(drv: DeviceDriver<D>, buf: string): void {
-    const dev = this.devices.get(streqName(buf));
+    const dev = this.devices.get(sysfsStreqName(buf));
     if (this.modern) {
       if (!dev || !this.ops.match(dev, drv)) throw new KernelError('ENODEV');
       // device_driver_attach → __driver_probe_device
@@ -135,14 +135,14 @@ export class BusType<D extends Device = Device> {
 
   /** models unbind_store: only a device bound to this driver. */
   unbind(drv: DeviceDriver<D>, buf: string): void {
-    const dev = this.devices.get(streqName(buf));
+    const dev = this.devices.get(sysfsStreqName(buf));
     if (!dev || dev.driver !== drv) throw new KernelError('ENODEV');
     this.release(dev);
   }
 
   /** models drivers_probe_store + bus_rescan_devices_helper: ENODEV for no device, EINVAL if attaching errs. */
   driversProbe(buf: string): void {
-    const dev = this.devices.get(streqName(buf));
+    const dev = this.devices.get(sysfsStreqName(buf));
     if (!dev) throw new KernelError('ENODEV');
     if (dev.driver) return;
     try {
