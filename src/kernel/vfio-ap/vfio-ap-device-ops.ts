@@ -16,10 +16,7 @@ import {
   VFIO_GROUP_NOTIFY_SET_KVM,
   VFIO_IRQ_INFO_EVENTFD,
   VFIO_IRQ_SET_ACTION_TRIGGER,
-  VFIO_IRQ_SET_ACTION_TYPE_MASK,
-  VFIO_IRQ_SET_DATA_BOOL,
   VFIO_IRQ_SET_DATA_EVENTFD,
-  VFIO_IRQ_SET_DATA_NONE,
   VFIO_IRQ_SET_DATA_TYPE_MASK,
   VFIO_IRQ_SET_HEADER_SIZE,
   decodeIrqSet,
@@ -31,12 +28,11 @@ import type { KvmCrypto } from '../kvm/s390/kvm-crypto.js';
 import { kvmCrypto } from '../kvm/s390/kvm-s390.js';
 import type { VfioDevice, VfioDeviceOps, VfioKvm } from '../vfio/vfio-device.js';
 import { getDeviceInfo, getIrqInfo } from '../vfio/vfio-device-info.js';
+import { validateIrqSet } from '../vfio/vfio-irq-set.js';
 import { EventFdFile } from '../vfs/eventfd.js';
 import type { Task } from '../vfs/node.js';
 import type { MatrixDevState, MatrixMdev, Trigger } from './matrix-mdev.js';
 import { VFIO_AP_MDEV_DRIVER } from './matrix-mdev.js';
-
-const U32_MAX = 0xffff_ffff;
 
 /** copy_from_user of a struct pointer: only a buffer holding at least minsz bytes will do. */
 function structIn(arg: IoctlArg, minsz: number): Uint8Array {
@@ -192,21 +188,9 @@ export class VfioApDeviceOps implements VfioDeviceOps {
   private setIrqs(arg: IoctlArg, task: Task | undefined): number {
     const buf = structIn(arg, VFIO_IRQ_SET_HEADER_SIZE);
     const hdr = decodeIrqSet(buf);
-    // models vfio_set_irqs_validate_and_prepare(hdr, 1, VFIO_AP_NUM_IRQS, &data_size)
-    if (hdr.argsz < VFIO_IRQ_SET_HEADER_SIZE) throw new KernelError('EINVAL');
-    if (
-      hdr.index >= VFIO_AP_NUM_IRQS ||
-      hdr.count >= U32_MAX - hdr.start ||
-      (hdr.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) !== 0
-    )
-      throw new KernelError('EINVAL');
-    if (hdr.start >= 1 || hdr.start + hdr.count > 1) throw new KernelError('EINVAL');
-    const dataType = hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
-    const size = dataType === VFIO_IRQ_SET_DATA_NONE ? 0 : dataType === VFIO_IRQ_SET_DATA_BOOL ? 1 : dataType === VFIO_IRQ_SET_DATA_EVENTFD ? 4 : -1;
-    if (size < 0) throw new KernelError('EINVAL');
-    if (size > 0 && hdr.argsz - VFIO_IRQ_SET_HEADER_SIZE < hdr.count * size) throw new KernelError('EINVAL');
+    validateIrqSet(hdr, 1, VFIO_AP_NUM_IRQS);
     if (!(hdr.flags & VFIO_IRQ_SET_ACTION_TRIGGER)) throw new KernelError('EINVAL');
-    if (dataType !== VFIO_IRQ_SET_DATA_EVENTFD) throw new KernelError('EINVAL');
+    if ((hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) !== VFIO_IRQ_SET_DATA_EVENTFD) throw new KernelError('EINVAL');
     const trigger = this.eventfdArg(buf, task);
     if (hdr.index === VFIO_AP_REQ_IRQ_INDEX) this.mdev.reqTrigger = trigger;
     else if (hdr.index === VFIO_AP_CFG_CHG_IRQ_INDEX) this.mdev.cfgChgTrigger = trigger;

@@ -9,7 +9,6 @@ import {
   VFIO_IRQ_SET_ACTION_TRIGGER,
   VFIO_IRQ_SET_ACTION_TYPE_MASK,
   VFIO_IRQ_SET_ACTION_UNMASK,
-  VFIO_IRQ_SET_DATA_BOOL,
   VFIO_IRQ_SET_DATA_EVENTFD,
   VFIO_IRQ_SET_DATA_NONE,
   VFIO_IRQ_SET_DATA_TYPE_MASK,
@@ -18,32 +17,22 @@ import {
   getS32,
 } from '../../core/vfio-uapi.js';
 import type { IoctlArg } from '../syscall-surface.js';
+import { validateIrqSet } from '../vfio/vfio-irq-set.js';
 import type { Task } from '../vfs/node.js';
 import type { VfioPlatformIrq } from './vfio-platform-irq.js';
 
-const U32_MAX = 0xffff_ffff;
-
-/** models vfio_set_irqs_validate_and_prepare: the payload size, or EINVAL. */
-function validate(arg: IoctlArg, numIrqs: number): { buf: Uint8Array; dataSize: number } {
+/** The common validation with the number of IRQ indexes as both limits, then memdup_user of the payload. */
+function validate(arg: IoctlArg, numIrqs: number): Uint8Array {
   if (!(arg instanceof Uint8Array) || arg.length < VFIO_IRQ_SET_HEADER_SIZE) throw new KernelError('EFAULT');
-  const h = decodeIrqSet(arg);
-  if (h.argsz < VFIO_IRQ_SET_HEADER_SIZE) throw new KernelError('EINVAL');
-  if (h.index >= numIrqs || h.count >= U32_MAX - h.start || (h.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) !== 0)
-    throw new KernelError('EINVAL');
-  if (h.start >= numIrqs || h.start + h.count > numIrqs) throw new KernelError('EINVAL');
-  const type = h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
-  const size = type === VFIO_IRQ_SET_DATA_NONE ? 0 : type === VFIO_IRQ_SET_DATA_BOOL ? 1 : type === VFIO_IRQ_SET_DATA_EVENTFD ? 4 : -1;
-  if (size < 0) throw new KernelError('EINVAL');
-  const dataSize = size * h.count;
-  if (size > 0 && h.argsz - VFIO_IRQ_SET_HEADER_SIZE < dataSize) throw new KernelError('EINVAL');
-  // memdup_user of the payload: the caller's buffer must hold it
+  const dataSize = validateIrqSet(decodeIrqSet(arg), numIrqs, numIrqs);
+  // the caller's buffer must hold the payload
   if (arg.length < VFIO_IRQ_SET_HEADER_SIZE + dataSize) throw new KernelError('EFAULT');
-  return { buf: arg, dataSize };
+  return arg;
 }
 
 /** models vfio_platform_set_irqs_ioctl after the validation. */
 export function vfioPlatformSetIrqs(irqs: readonly VfioPlatformIrq[], arg: IoctlArg, task: Task | undefined): number {
-  const { buf } = validate(arg, irqs.length);
+  const buf = validate(arg, irqs.length);
   const h = decodeIrqSet(buf);
   const irq = irqs[h.index]!;
   const dataType = h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;

@@ -71,8 +71,8 @@ describe('SET_IRQS, host lines and unmasks in any order', () => {
             const hadTrigger = irqs[op.index]?.trigger !== undefined;
             const r = errno(() => p.ioctl(deviceFd, VFIO_DEVICE_SET_IRQS, encodeIrqSet({ flags: op.data | op.action, index: op.index, start: op.start, count: op.count, ...(data ? { data } : {}) })));
             if (r !== 0) {
-              // the header is validated first (vfio_set_irqs_validate_and_prepare: one vector per
-              // platform index), so only a well-formed request reaches the teardown
+              // vfio_platform_set_irq_trigger refuses start != 0 or count != 1 before it tears
+              // the old trigger down: only such a request reaches the teardown
               const wellFormed = op.start === 0 && op.count === 1;
               const teardown = op.action === VFIO_IRQ_SET_ACTION_TRIGGER && op.data === VFIO_IRQ_SET_DATA_EVENTFD && hadTrigger && wellFormed && (op.fd === 'bad' || op.fd === 'group');
               if (teardown) expect(irqs[op.index]!.trigger).toBeUndefined();
