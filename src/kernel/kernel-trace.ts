@@ -3,6 +3,8 @@
 // device open (open_device), CRYCB masks written or cleared, VM create and destroy.
 // Observation only; bounded so long runs keep a flat heap.
 
+import { RecentEvents } from '../core/recent-events.js';
+
 export interface KernelTraceEvent {
   seq: number;
   subsystem: 'vfio' | 'kvm' | 'platform';
@@ -13,33 +15,28 @@ export interface KernelTraceEvent {
 }
 
 export class KernelTrace {
-  private readonly buf: KernelTraceEvent[] = [];
+  private readonly recent: RecentEvents<KernelTraceEvent>;
   private nextSeq = 1;
 
   /** Who else sees each event as it happens (the VMM's trace, while a command drives the hardware). */
   observer: ((e: KernelTraceEvent) => void) | undefined;
 
-  constructor(readonly limit = 4096) {}
+  constructor(readonly limit = 4096) {
+    this.recent = new RecentEvents(limit);
+  }
 
   record(subsystem: KernelTraceEvent['subsystem'], event: string, id: number, detail = ''): void {
     const e = { seq: this.nextSeq++, subsystem, event, id, detail };
-    this.buf.push(e);
+    this.recent.push(e);
     this.observer?.(e);
-    // trimmed in batches: one splice per `limit` events keeps recording O(1)
-    if (this.buf.length > 2 * this.limit) this.trim();
   }
 
   /** The most recent events, at most `limit`. */
   get events(): KernelTraceEvent[] {
-    this.trim();
-    return this.buf;
-  }
-
-  private trim(): void {
-    if (this.buf.length > this.limit) this.buf.splice(0, this.buf.length - this.limit);
+    return this.recent.list;
   }
 
   clear(): void {
-    this.buf.length = 0;
+    this.recent.clear();
   }
 }

@@ -4,6 +4,8 @@
 // watch the seed's sequence: group open, container set, KVM-VFIO group add, the SET_KVM
 // notifier (legacy) or open_device (modern), the CRYCB masks written, and the reverse.
 
+import { RecentEvents } from '../core/recent-events.js';
+
 export interface TraceEvent {
   /** Global order across every VM of the twin. */
   seq: number;
@@ -17,7 +19,7 @@ export interface TraceEvent {
 export const TRACE_LIMIT = 4096;
 
 export class Trace {
-  private readonly buf: TraceEvent[] = [];
+  private readonly recent: RecentEvents<TraceEvent>;
   private nextSeq = 1;
   private quiet = 0;
 
@@ -25,25 +27,19 @@ export class Trace {
     events: readonly TraceEvent[] = [],
     readonly limit = TRACE_LIMIT,
   ) {
-    for (const e of events.slice(-limit)) this.buf.push({ ...e });
+    this.recent = new RecentEvents(limit);
+    for (const e of events.slice(-limit)) this.recent.push({ ...e });
     this.nextSeq = events.reduce((max, e) => Math.max(max, e.seq), 0) + 1;
   }
 
   record(vm: string, event: string, detail = ''): void {
     if (this.quiet > 0) return;
-    this.buf.push({ seq: this.nextSeq++, vm, event, detail });
-    // trimmed in batches: one splice per `limit` events keeps recording O(1)
-    if (this.buf.length > 2 * this.limit) this.trim();
+    this.recent.push({ seq: this.nextSeq++, vm, event, detail });
   }
 
   /** The most recent events, at most `limit`. */
   get events(): TraceEvent[] {
-    this.trim();
-    return this.buf;
-  }
-
-  private trim(): void {
-    if (this.buf.length > this.limit) this.buf.splice(0, this.buf.length - this.limit);
+    return this.recent.list;
   }
 
   /** Runs fn without recording (restoring a VM replays its realize silently). */
@@ -63,7 +59,7 @@ export class Trace {
 
   /** Drops the events recorded since `mark` (a failed command leaves no trace of itself). */
   rollback(mark: number): void {
-    while (this.buf.length > 0 && this.buf.at(-1)!.seq >= mark) this.buf.pop();
+    this.recent.dropFrom(mark);
     this.nextSeq = mark;
   }
 
