@@ -51,3 +51,8 @@ export interface ArchDef {
   /** The parts, built from the spec (boot) or around their snapshot sections (restore). */
   parts(host: HostServices, saved: Readonly<Record<string, unknown>> | undefined): HostPart[];
 }
+
+/** The host's part of one kind, if its architecture has one. */
+export function findPart<P extends HostPart>(host: { readonly parts: readonly HostPart[] }, kind: abstract new (...args: never[]) => P): P | undefined {
+  return host.parts.find((p): p is P => p instanceof kind);
+}

@@ -8,7 +8,7 @@ import { isKernelError } from '../../core/errno.js';
 import { StateStore } from '../../api/state-store.js';
 import type { Host } from '../../kernel/host.js';
 import type { PciDevice } from '../../kernel/pci/pci-device.js';
-import { PciSubsystem } from '../../kernel/pci/pci-subsystem.js';
+import { findPci } from '../../kernel/pci/pci-subsystem.js';
 import { CliError, guard } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { parseId } from '../parse-id.js';
@@ -27,7 +27,7 @@ function fail(message: string): never {
 
 /** The function a BDF names ("0000:01:00.0", or "01:00.0" in domain 0), with its PE. */
 function functionOf(host: Host, bdf: string): PciDevice & { pe: NonNullable<PciDevice['pe']> } {
-  const pci = host.parts.find((p): p is PciSubsystem => p instanceof PciSubsystem);
+  const pci = findPci(host);
   if (!pci) fail(`the twin is not a POWER host (arch ${host.spec.arch})`);
   const name = /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(bdf) ? `0000:${bdf}` : bdf;
   const dev = pci.device(name.toLowerCase());

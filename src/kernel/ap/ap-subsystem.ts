@@ -4,7 +4,7 @@
 
 import { ApMask } from '../../core/ap-mask.js';
 import { s390xSpec } from '../host-spec-types.js';
-import type { HostPart, HostServices, VmStateLookups } from '../host-part.js';
+import { findPart, type HostPart, type HostServices, type VmStateLookups } from '../host-part.js';
 import { kvmCrypto } from '../kvm/s390/kvm-s390.js';
 import { MdevCore } from '../mdev/mdev-core.js';
 import { restoreAttachments, snapshotAttachments, type VfioApAttachSnapshot } from '../vfio-ap/vfio-ap-attach.js';
@@ -131,12 +131,12 @@ function lparOf(l: ApSubsystemSnapshot['lpar']): LparConfig {
   return new LparConfig(l.qci, l.apxa, l.na, l.nd, new Map(l.adapters.map((a) => [a.id, a.type])), ApMask.fromHex(l.usage), ApMask.fromHex(l.control));
 }
 
-/** The s390x part of a host (its AP bus, vfio_ap, LPAR); throws on a host of another arch. */
 /** The AP part of a host, if its architecture has one (s390x). */
 export function findAp(host: { readonly parts: readonly HostPart[] }): ApSubsystem | undefined {
-  return host.parts.find((p): p is ApSubsystem => p instanceof ApSubsystem);
+  return findPart(host, ApSubsystem);
 }
 
+/** The s390x part of a host (its AP bus, vfio_ap, LPAR); throws on a host of another arch. */
 export function apOf(host: { readonly parts: readonly HostPart[]; readonly spec: { arch: string } }): ApSubsystem {
   const part = findAp(host);
   if (!part) throw new Error(`an ${host.spec.arch} host has no AP bus`);

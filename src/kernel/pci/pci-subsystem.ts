@@ -7,7 +7,7 @@ import { KernelError } from '../../core/errno.js';
 import { BusSysfs } from '../base/bus-sysfs.js';
 import { BusType } from '../base/bus-type.js';
 import { EehPe, type EehPeSnapshot } from '../eeh/eeh-pe.js';
-import type { HostPart, HostServices } from '../host-part.js';
+import { findPart, type HostPart, type HostServices } from '../host-part.js';
 import { ppc64leSpec } from '../host-spec-types.js';
 import { phb4TableGroup } from '../vfio/spapr-table-group.js';
 import { spaprTceIommuDriver } from '../vfio/vfio-iommu-spapr-driver.js';
@@ -174,9 +174,14 @@ function ids(d: PciDevice) {
   return { vendor: d.vendor, deviceId: d.deviceId, classCode: d.classCode, subvendor: d.spec.subsystemVendor, subdevice: d.spec.subsystemDevice };
 }
 
+/** The PCI part of a host, if its architecture has one (ppc64le). */
+export function findPci(host: { readonly parts: readonly HostPart[] }): PciSubsystem | undefined {
+  return findPart(host, PciSubsystem);
+}
+
 /** The PCI part of a POWER host. */
 export function pciOf(host: { parts: readonly HostPart[] }): PciSubsystem {
-  const p = host.parts.find((x) => x instanceof PciSubsystem);
+  const p = findPci(host);
   if (!p) throw new Error('not a POWER host: no PCI part');
-  return p as PciSubsystem;
+  return p;
 }

@@ -5,7 +5,7 @@
 
 import { KernelError } from '../../core/errno.js';
 import type { FdtNode } from '../../core/fdt.js';
-import type { HostPart, HostServices, VmStateLookups } from '../host-part.js';
+import { findPart, type HostPart, type HostServices, type VmStateLookups } from '../host-part.js';
 import type { PlatformHostSpec } from '../host-spec-types.js';
 import type { ModuleParam } from '../module-params.js';
 import type { CheckpointRefs } from '../vfs/node.js';
@@ -164,12 +164,12 @@ export class PlatformSubsystem implements HostPart {
   }
 }
 
-/** The ARM part of a host; throws on a host of another arch. */
 /** The platform part of a host, if its architecture has one (aarch64, arm). */
 export function findPlatform(host: { readonly parts: readonly HostPart[] }): PlatformSubsystem | undefined {
-  return host.parts.find((p): p is PlatformSubsystem => p instanceof PlatformSubsystem);
+  return findPart(host, PlatformSubsystem);
 }
 
+/** The platform part of a host; throws on a host of another arch. */
 export function platformOf(host: { readonly parts: readonly HostPart[]; readonly spec: { arch: string } }): PlatformSubsystem {
   const part = findPlatform(host);
   if (!part) throw new Error(`an ${host.spec.arch} host has no platform bus`);
