@@ -52,8 +52,15 @@ function standInSource(name) {
     return "let real; export default new Proxy({}, { get: (_, key) => (real ??= process.getBuiltinModule('node:child_process'))[key] });";
   }
   const real = process.getBuiltinModule(name);
-  const plain = Object.keys(real).filter((k) => isIdentifier(k) && !Object.getOwnPropertyDescriptor(real, k).get);
-  return [`const m = process.getBuiltinModule(${JSON.stringify(name)});`, 'export default m;', ...plain.map((k) => `export const ${k} = m.${k};`)].join('\n');
+  const plain = Object.keys(real).filter((k) => isIdentifier(k) && !k.startsWith('$') && !Object.getOwnPropertyDescriptor(real, k).get);
+  // each export a pure call, so rollup drops the ones nothing imports (a bare property read
+  // it would keep, run at every start)
+  return [
+    `const $builtin = process.getBuiltinModule(${JSON.stringify(name)});`,
+    'const $pick = (key) => $builtin[key];',
+    'export default $builtin;',
+    ...plain.map((k) => `export const ${k} = /*#__PURE__*/ $pick(${JSON.stringify(k)});`),
+  ].join('\n');
 }
 const builtinName = (source) => (source.startsWith('node:') ? source : builtins.has(source) ? `node:${source}` : undefined);
 const STAND_IN = '\0builtin:';
