@@ -24,6 +24,11 @@ export interface SysfsBackend extends SysfsReader {
   /** One write(2) of the whole text on a freshly opened file (what `echo -n X > F` does). */
   write(path: string, data: string): void;
   realpath(path: string): string;
+  /**
+   * The last name of realpath(path), or of realpath(`${path}/${name}`) given a name
+   * (mdevctl's canonical_basename of path.join(name)).
+   */
+  canonicalBasename(path: string, name?: string): string;
   /** Follows a final symlink. */
   stat(path: string): EntryStat;
   lstat(path: string): EntryStat;

@@ -68,16 +68,17 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /**
  * Does JSON.parse's value agree with serde_json's: numbers finite, strings well formed,
  * nesting shallow? The object keys it holds, or -1 where serde_json would see otherwise.
+ * Only a text with a `\u` escape can hold a lone surrogate (UTF-8 cannot encode one).
  */
-function keysAgreeingWithSerde(v: unknown, depth: number): number {
+function keysAgreeingWithSerde(v: unknown, depth: number, escapes: boolean): number {
   if (typeof v === 'number') return Number.isFinite(v) ? 0 : -1;
-  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? -1 : 0;
+  if (typeof v === 'string') return escapes && LONE_SURROGATE.test(v) ? -1 : 0;
   if (v === null || typeof v !== 'object') return 0;
   if (depth >= 100) return -1;
   let keys = 0;
   if (Array.isArray(v)) {
     for (const x of v) {
-      const n = keysAgreeingWithSerde(x, depth + 1);
+      const n = keysAgreeingWithSerde(x, depth + 1, escapes);
       if (n < 0) return -1;
       keys += n;
     }
@@ -85,7 +86,7 @@ function keysAgreeingWithSerde(v: unknown, depth: number): number {
   }
   const o = v as Record<string, unknown>;
   for (const k in o) {
-    const n = LONE_SURROGATE.test(k) ? -1 : keysAgreeingWithSerde(o[k], depth + 1);
+    const n = escapes && LONE_SURROGATE.test(k) ? -1 : keysAgreeingWithSerde(o[k], depth + 1, escapes);
     if (n < 0) return -1;
     keys += n + 1;
   }
@@ -116,7 +117,7 @@ function nativeConfig(text: string): MdevConfig | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   // fewer keys than colons: a duplicate key, whose earlier value JSON.parse dropped unread
   // and serde_json parses (a number out of range there fails the file), or a colon in a string
-  if (keysAgreeingWithSerde(v, 0) !== colons(text)) return undefined;
+  if (keysAgreeingWithSerde(v, 0, text.includes('\\u')) !== colons(text)) return undefined;
   const type = own(v, 'mdev_type');
   const start = own(v, 'start');
   const list = own(v, 'attrs');

@@ -2,7 +2,7 @@
 // devices under /sys/bus/mdev/devices, each one's parent (its canonical directory's parent)
 // and type (the canonical mdev_type link's name); the parents under /sys/class/mdev_bus.
 
-import { basename, dirname, type SysfsBackend } from './backend.js';
+import type { SysfsBackend } from './backend.js';
 import type { MdevContext } from './mdev-context.js';
 import { uuidOfFileName } from './mdev-uuid.js';
 
@@ -17,10 +17,10 @@ export const PARENT_BASE = '/sys/class/mdev_bus';
 export function activeDevice(b: SysfsBackend, uuid: string, parent?: string): { parent: string; mdevType: string } | undefined {
   const path = `${MDEV_BASE}/${uuid}`;
   try {
-    const canon = b.realpath(path);
-    const found = basename(dirname(canon));
+    // canonicalize(path).parent(): the device is a directory, so its `..`
+    const found = b.canonicalBasename(path, '..');
     if (parent !== undefined && found !== parent) return { parent: found, mdevType: '' };
-    return { parent: found, mdevType: basename(b.realpath(`${path}/mdev_type`)) };
+    return { parent: found, mdevType: b.canonicalBasename(path, 'mdev_type') };
   } catch {
     return undefined;
   }

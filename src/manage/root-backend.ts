@@ -131,6 +131,11 @@ export class RootBackend implements SysfsBackend {
     return this.resolve(path, true).path();
   }
 
+  /** The resolved entry's own name: no path is built or scanned for it. */
+  canonicalBasename(path: string, name?: string): string {
+    return (name === undefined ? this.resolve(path, true) : this.walk.resolveIn(path, name)).name;
+  }
+
   stat(path: string): EntryStat {
     return this.guard(() => {
       const st = lstatSync(this.resolve(path, true).host);

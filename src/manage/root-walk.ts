@@ -8,8 +8,8 @@
 // tree of the entries it has met: each directory is verified once, not once per file under
 // it. A directory's entries come from one listing (getdents gives every name's type) when
 // the command lists it or looks up many names in it; other names cost one lstat (and a
-// readlink for a link). Names from a listing never contain `/` and are never `.` or `..`,
-// so they cannot climb.
+// readlink for a link), or just the readlink where links are expected (a bus's devices).
+// Names from a listing never contain `/` and are never `.` or `..`, so they cannot climb.
 // (Known limits: Node has no openat2(RESOLVE_BENEATH), so a directory component replaced
 // by a symlink between our walk and the open is a race an attacker who can write inside
 // the root could use; and a link whose target was resolved once counts as one link
@@ -18,6 +18,7 @@
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import { KernelError } from '../core/errno.js';
 import { toKernelError, type EntryKind } from './backend.js';
+import { RecentDirs } from './recent-dirs.js';
 
 export const MAXSYMLINKS = 40;
 /** Lookups of unknown names in one directory before the walk lists it instead. */
@@ -32,6 +33,13 @@ export class RootEscapeError extends KernelError {
     super('EACCES', `${path} escapes the root ${root}`);
     this.name = 'RootEscapeError';
   }
+}
+
+/** The last `/` before `end`, or -1 (lastIndexOf is a call into the runtime; this loop is compiled inline). */
+function lastSlash(s: string, end: number): number {
+  let i = end - 1;
+  while (i >= 0 && s.charCodeAt(i) !== 0x2f) i--;
+  return i;
 }
 
 export function kindOf(st: Stats | Dirent): EntryKind {
@@ -54,6 +62,8 @@ export class Entry {
   /** Every entry of this directory is in `children`. */
   listed = false;
   misses = 0;
+  /** Links found among the names looked up here one by one. */
+  linksFound = 0;
 
   private inside?: string;
 
@@ -95,6 +105,7 @@ export class RootWalk {
   /** Drops what the walk learnt (after any change the backend makes). */
   forget(): void {
     this.top = new Entry('', undefined, this.root, 'dir');
+    this.recent.clear();
   }
 
   /** A directory's entry names as it lists them, every entry's type remembered. */
@@ -118,6 +129,20 @@ export class RootWalk {
     const known = dir.children?.get(name);
     if (known) return known;
     if (dir.listed) throw new KernelError('ENOENT');
+    const host = dir.host === '/' ? `/${name}` : `${dir.host}/${name}`;
+    // where links are expected, the readlink a link needs anyway is the whole lookup: such
+    // a directory (/sys/bus/mdev/devices) is then never listed, which would cost a pass
+    if (dir.linksFound > 1 || (this.linkNames.get(name) ?? 0) > 1) {
+      try {
+        const target = readlinkSync(host);
+        const e = dir.child(name, 'link');
+        e.link = target;
+        dir.linksFound++;
+        return e;
+      } catch {
+        /* not a link here: lstat says what it is */
+      }
+    }
     if (++dir.misses >= LIST_AFTER) {
       let listed = false;
       try {
@@ -128,17 +153,6 @@ export class RootWalk {
       }
       if (listed) return this.lookup(dir, name);
     }
-    const host = dir.host === '/' ? `/${name}` : `${dir.host}/${name}`;
-    if ((this.linkNames.get(name) ?? 0) > 1) {
-      try {
-        const target = readlinkSync(host);
-        const e = dir.child(name, 'link');
-        e.link = target;
-        return e;
-      } catch {
-        /* not a link here: lstat says what it is */
-      }
-    }
     let st: Stats | undefined;
     try {
       st = lstatSync(host, { throwIfNoEntry: false });
@@ -148,8 +162,10 @@ export class RootWalk {
     if (!st) throw new KernelError('ENOENT');
     const kind = kindOf(st);
     const seen = this.linkNames.get(name) ?? 0;
-    if (kind === 'link') this.linkNames.set(name, seen + 1);
-    else if (seen > 0) this.linkNames.delete(name);
+    if (kind === 'link') {
+      this.linkNames.set(name, seen + 1);
+      dir.linksFound++;
+    } else if (seen > 0) this.linkNames.delete(name);
     return dir.child(name, kind);
   }
 
@@ -171,8 +187,51 @@ export class RootWalk {
    * are made (for config writes).
    */
   resolve(path: string, followLast: boolean, create = false): Entry {
+    let end = path.length;
+    while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+    const slash = lastSlash(path, end);
+    if (slash <= 0) {
+      this.links = 0;
+      return this.walk(path, this.top, path, followLast, create);
+    }
+    return this.walk(path, this.dirOf(path, path.slice(0, slash), create), path.slice(slash + 1), followLast, create);
+  }
+
+  /** resolve(`${dirPath}/${name}`, true), without joining or scanning the path: `dirPath` is a directory. */
+  resolveIn(dirPath: string, name: string): Entry {
+    const path = `${dirPath}/${name}`;
+    return this.walk(path, this.dirOf(path, dirPath, false), name, true, false);
+  }
+
+  /** The directories paths were last looked up in, and their parents. */
+  private readonly recent = new RecentDirs();
+
+  /**
+   * The directory `dirPath` names, with this.links set to the links followed to reach it:
+   * from a recent directory of that name or of its parent's, else from the root.
+   */
+  private dirOf(path: string, dirPath: string, create: boolean): Entry {
+    const known = this.recent.find(dirPath);
+    if (known) {
+      this.links = known.links;
+      return known.dir;
+    }
+    const slash = lastSlash(dirPath, dirPath.length);
+    let from = this.top;
+    let rest = dirPath;
     this.links = 0;
-    return this.walk(path, this.top, path, followLast, create);
+    if (slash > 0) {
+      let up = this.recent.findPrefix(dirPath, slash);
+      if (!up) {
+        const upPath = dirPath.slice(0, slash);
+        up = this.recent.remember(upPath, this.walk(path, this.top, upPath, true, create), this.links);
+      }
+      from = up.dir;
+      // the kernel would have followed the same links to get there
+      this.links = up.links;
+      rest = dirPath.slice(slash + 1);
+    }
+    return this.recent.remember(dirPath, this.walk(path, from, rest, true, create), this.links).dir;
   }
 
   /** Links followed in the current resolution (the kernel's nested-link count). */
@@ -184,7 +243,7 @@ export class RootWalk {
     if (link.target) return link.target;
     const text = this.linkOf(link);
     const from = text.startsWith('/') ? this.top : dir;
-    const slash = text.lastIndexOf('/');
+    const slash = lastSlash(text, text.length);
     const leaf = text.slice(slash + 1);
     const target =
       slash > 0 && leaf !== '' && leaf !== '.' && leaf !== '..'

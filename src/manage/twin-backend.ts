@@ -3,7 +3,7 @@
 
 import type { Host } from '../kernel/host.js';
 import { readText, writeText, type Stat, type Syscalls } from '../kernel/syscall-surface.js';
-import type { EntryStat, SysfsBackend } from './backend.js';
+import { basename, type EntryStat, type SysfsBackend } from './backend.js';
 import { TwinFiles } from './twin-files.js';
 
 const toEntry = (st: Stat): EntryStat => ({ kind: st.kind, mode: st.mode });
@@ -50,6 +50,10 @@ export class TwinBackend implements SysfsBackend {
 
   realpath(path: string): string {
     return this.sys.realpath(path);
+  }
+
+  canonicalBasename(path: string, name?: string): string {
+    return basename(this.sys.realpath(name === undefined ? path : `${path}/${name}`));
   }
 
   stat(path: string): EntryStat {
