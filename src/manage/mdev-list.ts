@@ -49,16 +49,17 @@ function sortDevices(devices: MDev[]): MDev[] {
 
 /**
  * MDev::load_definition, whose failure list ignores: the type (with mdevctl's warning when
- * it differs), the start mode, then the attributes as far as they load.
+ * it differs), the start mode, then the attributes as far as they load. False when there
+ * was no file to read.
  */
-function mergeDefinition(ctx: MdevContext, d: MDev): void {
+function mergeDefinition(ctx: MdevContext, d: MDev): boolean {
   let bytes: Uint8Array | undefined;
   try {
     bytes = ctx.b.files.read(configPath(d.parent, d.uuid));
   } catch {
-    return;
+    return false;
   }
-  if (bytes === undefined) return;
+  if (bytes === undefined) return false;
   let whole: MdevConfig | undefined;
   try {
     whole = loadMdevConfig(bytes);
@@ -70,19 +71,19 @@ function mergeDefinition(ctx: MdevContext, d: MDev): void {
     d.mdevType = whole.mdevType;
     d.autostart = whole.start === 'auto';
     d.attrs.push(...whole.attrs);
-    return;
+    return true;
   }
-  if (!isValidUtf8(bytes)) return;
+  if (!isValidUtf8(bytes)) return true;
   let json: JsonValue;
   try {
     json = parseSerdeJson(bytes);
   } catch {
-    return;
+    return true;
   }
-  if (!(json instanceof JsonObject)) return;
+  if (!(json instanceof JsonObject)) return true;
   const type = json.get('mdev_type');
   const start = json.get('start');
-  if (type === undefined || type === null || start === undefined || start === null || typeof type !== 'string') return;
+  if (type === undefined || type === null || start === undefined || start === null || typeof type !== 'string') return true;
   if (type !== d.mdevType) ctx.out.warn(`Overwriting mdev type for mdev ${d.uuid}: ${d.mdevType} => ${type}`);
   d.mdevType = type;
   d.autostart = start === 'auto';
@@ -91,6 +92,7 @@ function mergeDefinition(ctx: MdevContext, d: MDev): void {
   } catch {
     /* the attributes before the bad one stay */
   }
+  return true;
 }
 
 function listActive(ctx: MdevContext, o: ListOptions): MDev[] {
@@ -100,8 +102,9 @@ function listActive(ctx: MdevContext, o: ListOptions): MDev[] {
     const info = activeDevice(ctx.b, uuid);
     if (!info) continue;
     if (o.parent !== undefined && info.parent !== o.parent) continue;
-    const d: MDev = { uuid, ...info, autostart: false, attrs: [], active: true, defined: isDefined(ctx.b.files, info.parent, uuid) };
-    if (d.defined) mergeDefinition(ctx, d);
+    const d: MDev = { uuid, ...info, autostart: false, attrs: [], active: true, defined: false };
+    // a file there is read (and counts as defined); anything else there counts too (is_defined)
+    d.defined = mergeDefinition(ctx, d) || isDefined(ctx.b.files, info.parent, uuid);
     devices.push(d);
   }
   return sortDevices(devices);
