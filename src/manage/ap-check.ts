@@ -9,6 +9,7 @@ import { AP_RULES_PATH, MDEVCTL_CONFIG_BASE, readTrimmed, type SysfsBackend } fr
 import { loadMdevConfig, type MdevConfig } from './mdev-config.js';
 import { readPersistentMasks } from './ap-rules.js';
 import { isTempName } from './root-config-files.js';
+import { readConfigData } from './mdev-store.js';
 import { uuidOfFileName } from './mdev-uuid.js';
 import { parseId } from './ap-ids.js';
 
@@ -92,10 +93,10 @@ export function matrixConfigs(b: SysfsBackend): StoredConfig[] {
   for (const name of (b.files.list(dir) ?? []).sort()) {
     if (isTempName(name)) continue;
     const uuid = uuidOfFileName(name);
-    const bytes = uuid ? b.files.read(`${dir}/${name}`) : undefined;
-    if (!uuid || !bytes) continue;
+    const data = uuid ? readConfigData(b.files, `${dir}/${name}`) : undefined;
+    if (!uuid || data === undefined) continue;
     try {
-      out.push({ uuid, config: loadMdevConfig(bytes) });
+      out.push({ uuid, config: loadMdevConfig(data) });
     } catch {
       /* not a config ap-check can read */
     }

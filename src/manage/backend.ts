@@ -43,6 +43,11 @@ export interface SysfsBackend extends SysfsReader {
 export interface ConfigFiles {
   /** The file's bytes, or undefined when it does not exist. Other failures throw. */
   read(path: string): Uint8Array | undefined;
+  /**
+   * The file decoded as UTF-8, a sequence that is not UTF-8 becoming U+FFFD (one call into
+   * Node on a real root), or undefined when it does not exist. Other failures throw.
+   */
+  readText(path: string): string | undefined;
   /** 'dir', 'file' or undefined (missing or anything else). */
   kind(path: string): 'dir' | 'file' | undefined;
   /** Entry names (unsorted, as the directory gives them); undefined when not a directory. */

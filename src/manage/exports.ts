@@ -5,7 +5,7 @@
 import { MATRIX_PARENT, VFIO_AP_TYPE } from './ap-check.js';
 import type { SysfsBackend } from './backend.js';
 import { loadMdevConfig, MdevctlError, type MdevConfig } from './mdev-config.js';
-import { CONFIG_BASE } from './mdev-store.js';
+import { CONFIG_BASE, readConfigData } from './mdev-store.js';
 import { activeDevice, MDEV_BASE } from './mdev-sysfs.js';
 
 export const sysfsdev = (uuid: string): string => `${MDEV_BASE}/${uuid}`;
@@ -40,9 +40,9 @@ export function mdevFacts(b: SysfsBackend, uuid: string): MdevFacts {
   let cfg: MdevConfig | undefined;
   let parent = live?.parent;
   for (const p of live ? [live.parent] : parents) {
-    const bytes = b.files.read(`${CONFIG_BASE}/${p}/${uuid}`);
-    if (bytes === undefined) continue;
-    cfg = loadMdevConfig(bytes);
+    const data = readConfigData(b.files, `${CONFIG_BASE}/${p}/${uuid}`);
+    if (data === undefined) continue;
+    cfg = loadMdevConfig(data);
     parent = p;
     break;
   }

@@ -7,7 +7,7 @@ import { kstrtoul } from '../core/kstrtoul.js';
 import { activeMatrices, apqnsOf, apqnText, checkDefine, configMatrix, MATRIX_PARENT, VFIO_AP_TYPE, type StoredConfig } from './ap-check.js';
 import { readTrimmed, type SysfsBackend } from './backend.js';
 import { loadMdevConfig, MdevctlError, type MdevConfig } from './mdev-config.js';
-import { CONFIG_BASE } from './mdev-store.js';
+import { CONFIG_BASE, readConfigData } from './mdev-store.js';
 import { PARENT_BASE } from './mdev-sysfs.js';
 import { uuidOfFileName } from './mdev-uuid.js';
 import { isTempName } from './root-config-files.js';
@@ -113,7 +113,7 @@ export function checkConfigs(b: SysfsBackend): { checked: number; problems: Chec
       checked++;
       let cfg: MdevConfig;
       try {
-        cfg = loadMdevConfig(b.files.read(`${CONFIG_BASE}/${config}`) ?? '');
+        cfg = loadMdevConfig(readConfigData(b.files, `${CONFIG_BASE}/${config}`) ?? '');
       } catch (e) {
         if (!(e instanceof MdevctlError)) throw e;
         add(e.message);

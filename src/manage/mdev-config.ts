@@ -138,6 +138,8 @@ function nativeConfig(text: string): MdevConfig | undefined {
 
 /** Parses a config file's bytes the way mdevctl does (read_to_string, serde_json, load_from_json). */
 export function loadMdevConfig(data: string | Uint8Array): MdevConfig {
+  // a well-formed string is what read_to_string gives: its UTF-8 needs no check
+  if (typeof data === 'string' && data.isWellFormed()) return nativeConfig(data) ?? serdeConfig(Buffer.from(data, 'utf8'));
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (!isValidUtf8(bytes)) throw new MdevctlError(INVALID_UTF8);
   return nativeConfig(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) ?? serdeConfig(bytes);

@@ -5,7 +5,7 @@
 import type { MdevContext } from './mdev-context.js';
 import { addAttributes, configToJson, loadMdevConfig, type MdevConfig } from './mdev-config.js';
 import { fromConfig, toConfig, type MDev } from './mdev-device.js';
-import { configPath, definedDevices, isDefined } from './mdev-store.js';
+import { configPath, definedDevices, isDefined, readConfigData } from './mdev-store.js';
 import { activeDevice, activeUuids } from './mdev-sysfs.js';
 import { isValidUtf8, JsonObject, jsonObject, parseSerdeJson, toPretty, type JsonValue } from './serde-json.js';
 
@@ -53,16 +53,16 @@ function sortDevices(devices: MDev[]): MDev[] {
  * was no file to read.
  */
 function mergeDefinition(ctx: MdevContext, d: MDev): boolean {
-  let bytes: Uint8Array | undefined;
+  let data: string | Uint8Array | undefined;
   try {
-    bytes = ctx.b.files.read(configPath(d.parent, d.uuid));
+    data = readConfigData(ctx.b.files, configPath(d.parent, d.uuid));
   } catch {
     return false;
   }
-  if (bytes === undefined) return false;
+  if (data === undefined) return false;
   let whole: MdevConfig | undefined;
   try {
-    whole = loadMdevConfig(bytes);
+    whole = loadMdevConfig(data);
   } catch {
     /* what loads of it, below */
   }
@@ -73,6 +73,8 @@ function mergeDefinition(ctx: MdevContext, d: MDev): boolean {
     d.attrs.push(...whole.attrs);
     return true;
   }
+  // what loads of it: the file's own bytes (a text read is its exact decode)
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (!isValidUtf8(bytes)) return true;
   let json: JsonValue;
   try {

@@ -50,19 +50,28 @@ export function definedDevices(ctx: MdevContext, uuid?: string, parent?: string)
         continue;
       }
       if (uuid !== undefined && u !== uuid) continue;
-      let bytes: Uint8Array | undefined;
+      let data: string | Uint8Array | undefined;
       try {
-        bytes = files.read(path);
+        data = readConfigData(files, path);
       } catch (e) {
         ctx.out.warn(`Unable to open file ${JSON.stringify(path)}: ${osError(e)}`);
         continue;
       }
       // vanished since the listing
-      if (bytes === undefined) continue;
-      out.push({ parent: p, uuid: u, name, cfg: loadMdevConfig(bytes) });
+      if (data === undefined) continue;
+      out.push({ parent: p, uuid: u, name, cfg: loadMdevConfig(data) });
     }
   }
   return out.sort((x, y) => (x.parent < y.parent ? -1 : x.parent > y.parent ? 1 : x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0));
+}
+
+/**
+ * A config file for loadMdevConfig in one read, as text; as bytes when the decode replaced a
+ * sequence (mdevctl refuses a file that is not UTF-8; a U+FFFD written in it is valid).
+ */
+export function readConfigData(files: Pick<ConfigFiles, 'read' | 'readText'>, path: string): string | Uint8Array | undefined {
+  const text = files.readText(path);
+  return text !== undefined && text.includes('\uFFFD') ? files.read(path) : text;
 }
 
 /** Is there a definition at the canonical path (MDev::is_defined: anything there counts)? */
@@ -71,8 +80,8 @@ export function isDefined(files: ConfigFiles, parent: string, uuid: string): boo
 }
 
 export function readConfig(ctx: MdevContext, parent: string, uuid: string): MdevConfig | undefined {
-  const bytes = ctx.b.files.read(configPath(parent, uuid));
-  return bytes === undefined ? undefined : loadMdevConfig(bytes);
+  const data = readConfigData(ctx.b.files, configPath(parent, uuid));
+  return data === undefined ? undefined : loadMdevConfig(data);
 }
 
 export function writeConfig(ctx: MdevContext, parent: string, uuid: string, cfg: MdevConfig): void {

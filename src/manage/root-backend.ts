@@ -3,13 +3,15 @@
 // written: every path goes through the in-root walk (root-walk.ts) and the final open uses
 // O_NOFOLLOW, so a link swapped in after the walk is not followed.
 
-import { closeSync, constants, lstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { toKernelError, type ConfigFiles, type EntryStat, type SysfsBackend } from './backend.js';
 import type { LockOptions } from './file-lock.js';
 import { RootConfigFiles } from './root-config-files.js';
 import { kindOf, RootWalk, type Entry } from './root-walk.js';
 
 export { MAXSYMLINKS, RootEscapeError } from './root-walk.js';
+
+const NOFOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /** One buffer for every read: a command reads one file at a time. */
 let buffer = Buffer.allocUnsafe(64 * 1024);
@@ -84,6 +86,17 @@ export class RootBackend implements SysfsBackend {
 
   read(path: string): string {
     return this.readBytes(path).toString('latin1');
+  }
+
+  /** A regular file as UTF-8 text through an O_NOFOLLOW open: Node opens, reads and closes it in one call. */
+  readUtf8(path: string): string {
+    const host = this.resolve(path, true).host;
+    try {
+      // Node takes numeric flags here as everywhere (stringToFlags); @types/node says string
+      return readFileSync(host, { encoding: 'utf8', flag: NOFOLLOW_READ as unknown as string });
+    } catch (e) {
+      throw toKernelError(e);
+    }
   }
 
   /** Entry names as the directory lists them. */

@@ -13,6 +13,7 @@ import type { Entry } from './root-walk.js';
 /** What the files need of their root's backend. */
 export interface RootAccess {
   readBytes(path: string, regular: boolean): Buffer;
+  readUtf8(path: string): string;
   resolve(path: string, followLast: boolean, create?: boolean): Entry;
   list(path: string): string[];
   forget(): void;
@@ -32,6 +33,16 @@ function staleTemp(name: string): boolean {
   }
 }
 
+/** What read() gives: undefined for a file that is not there (or is a directory). */
+function absentAsUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof KernelError && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EISDIR')) return undefined;
+    throw e;
+  }
+}
+
 /** A writer's temp file (never a config). */
 export function isTempName(name: string): boolean {
   return name.startsWith('.') && TEMP_RE.test(name);
@@ -44,12 +55,11 @@ export class RootConfigFiles implements ConfigFiles {
   ) {}
 
   read(path: string): Uint8Array | undefined {
-    try {
-      return this.b.readBytes(path, true);
-    } catch (e) {
-      if (e instanceof KernelError && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EISDIR')) return undefined;
-      throw e;
-    }
+    return absentAsUndefined(() => this.b.readBytes(path, true));
+  }
+
+  readText(path: string): string | undefined {
+    return absentAsUndefined(() => this.b.readUtf8(path));
   }
 
   kind(path: string): 'dir' | 'file' | undefined {

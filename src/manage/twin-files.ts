@@ -68,6 +68,11 @@ export class TwinFiles implements ConfigFiles {
     return this.files.get(normalise(path));
   }
 
+  readText(path: string): string | undefined {
+    const bytes = this.read(path);
+    return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+
   kind(path: string): 'dir' | 'file' | undefined {
     const p = normalise(path);
     if (this.dirs.has(p)) return 'dir';

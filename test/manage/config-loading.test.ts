@@ -2,9 +2,15 @@
 // model for everything else: both paths must give the same config or the same message
 // (fuzzed over JSON-like text, with the corner cases where JSON.parse and serde_json part).
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadMdevConfig, serdeConfig } from '../../src/manage/mdev-config.js';
+import { readConfigData } from '../../src/manage/mdev-store.js';
+import { RootBackend } from '../../src/manage/root-backend.js';
+import { TwinFiles } from '../../src/manage/twin-files.js';
+import { tempDir } from './manage-helpers.js';
 
 function outcome(load: () => unknown): unknown {
   try {
@@ -57,5 +63,44 @@ describe('config loading: the fast path agrees with serde_json', () => {
     );
     const text = fc.oneof(objectText, objectText.map((t) => t.slice(0, -1)), objectText.map((t) => `${t} x`), fc.json());
     fc.assert(fc.property(text, (t) => same(t)), { numRuns: 2000 });
+  });
+});
+
+describe('config loading: a config read as text loads as its bytes do', () => {
+  const DIR = '/etc/mdevctl.d/matrix';
+  /** A real root and the twin's files; `same` writes bytes to both and checks one text read (or the bytes, when the decode replaced something) against them. */
+  function backends() {
+    const root = tempDir('vfioctl-text-');
+    mkdirSync(join(root, DIR), { recursive: true });
+    // a fresh backend per read: the files are written behind its back
+    const rootFiles = { readText: (p: string) => new RootBackend(root).files.readText(p), read: (p: string) => new RootBackend(root).files.read(p) };
+    const twinFiles = new TwinFiles();
+    let n = 0;
+    const same = (bytes: Uint8Array): string => {
+      const path = `${DIR}/c${n++}`;
+      writeFileSync(join(root, path), bytes);
+      twinFiles.writeAtomic(path, bytes);
+      const expected = outcome(() => loadMdevConfig(bytes));
+      for (const files of [rootFiles, twinFiles]) expect(outcome(() => loadMdevConfig(readConfigData(files, path)!)), Buffer.from(bytes).toString('hex')).toEqual(expected);
+      return path;
+    };
+    return { rootFiles, same };
+  }
+  const config = (value: Uint8Array): Uint8Array => Buffer.concat([Buffer.from('{"mdev_type":"'), value, Buffer.from('","start":"auto"}')]);
+
+  it('not UTF-8 (refused as mdevctl does), a U+FFFD written in the file (kept), a BOM, an empty file', () => {
+    const { rootFiles, same } = backends();
+    for (const value of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xc3, 0xa9]]) same(config(Uint8Array.from(value)));
+    const replacement = same(config(Uint8Array.from([0xef, 0xbf, 0xbd])));
+    expect(loadMdevConfig(readConfigData(rootFiles, replacement)!).mdevType).toBe('\ufffd');
+    expect(() => loadMdevConfig(readConfigData(rootFiles, same(config(Uint8Array.from([0xff]))))!)).toThrow(/UTF-8/);
+    same(Buffer.from('\ufeff{"mdev_type":"t","start":"auto"}'));
+    same(new Uint8Array());
+    expect(readConfigData(rootFiles, `${DIR}/missing`)).toBeUndefined();
+  });
+
+  it('fuzz: any bytes in a value', () => {
+    const { same } = backends();
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 12 }), (value) => void same(config(value))), { numRuns: 300 });
   });
 });
