@@ -59,6 +59,8 @@ export class Entry {
   children?: Map<string, Entry>;
   /** Directories link targets name from here (`devices/vfio_ap/matrix` from /sys), once resolved. */
   relDirs?: Map<string, Entry>;
+  /** The last of them asked for: the next link of a bus names the same one. */
+  lastRelDir?: { text: string; dir: Entry };
   /** Every entry of this directory is in `children`. */
   listed = false;
   misses = 0;
@@ -83,8 +85,8 @@ export class Entry {
     return this.inside;
   }
 
-  child(name: string, kind: EntryKind): Entry {
-    const e = new Entry(name, this, this.host === '/' ? `/${name}` : `${this.host}/${name}`, kind);
+  child(name: string, kind: EntryKind, host = this.host === '/' ? `/${name}` : `${this.host}/${name}`): Entry {
+    const e = new Entry(name, this, host, kind);
     (this.children ??= new Map()).set(name, e);
     return e;
   }
@@ -135,7 +137,7 @@ export class RootWalk {
     if (dir.linksFound > 1 || (this.linkNames.get(name) ?? 0) > 1) {
       try {
         const target = readlinkSync(host);
-        const e = dir.child(name, 'link');
+        const e = dir.child(name, 'link', host);
         e.link = target;
         dir.linksFound++;
         return e;
@@ -166,7 +168,7 @@ export class RootWalk {
       this.linkNames.set(name, seen + 1);
       dir.linksFound++;
     } else if (seen > 0) this.linkNames.delete(name);
-    return dir.child(name, kind);
+    return dir.child(name, kind, host);
   }
 
   /** The target of a link the walk found. */
@@ -247,32 +249,37 @@ export class RootWalk {
     const leaf = text.slice(slash + 1);
     const target =
       slash > 0 && leaf !== '' && leaf !== '.' && leaf !== '..'
-        ? this.walk(path, this.targetDir(path, from, text.slice(0, slash)), leaf, true, false)
+        ? this.walk(path, this.targetDir(path, from, text, slash), leaf, true, false)
         : this.walk(path, from, text, true, false);
     link.target = target;
     return target;
   }
 
   /**
-   * The directory part of a link target, from the link's directory: leading `..`s climb
-   * (never above the root), the rest is walked once per directory and text — sysfs's links
-   * share them (every /sys/bus/mdev/devices link names ../../../devices/<parent>/<uuid>).
+   * The directory part of a link target (its text up to `end`), from the link's directory:
+   * leading `..`s climb (never above the root), the rest is walked once per directory and
+   * text — sysfs's links share them (every /sys/bus/mdev/devices link names
+   * ../../../devices/<parent>/<uuid>, so the last one asked for is compared first).
    */
-  private targetDir(path: string, from: Entry, text: string): Entry {
+  private targetDir(path: string, from: Entry, text: string, end: number): Entry {
     let start = from;
     let at = 0;
-    while (text.startsWith('..', at) && (text.length === at + 2 || text[at + 2] === '/')) {
+    while (at + 2 <= end && text.startsWith('..', at) && (end === at + 2 || text.charCodeAt(at + 2) === 0x2f)) {
       if (!start.parent) throw new RootEscapeError(this.root, path);
       start = start.parent;
       at += 3;
     }
-    const rest = at >= text.length ? '' : text.slice(at);
-    if (rest === '') return start;
-    const known = start.relDirs?.get(rest);
-    if (known) return known;
-    const dir = this.walk(path, start, rest, true, false);
-    if (dir.kind !== 'dir') throw new KernelError('ENOTDIR');
-    (start.relDirs ??= new Map()).set(rest, dir);
+    if (at >= end) return start;
+    const last = start.lastRelDir;
+    if (last !== undefined && end - at === last.text.length && text.startsWith(last.text, at)) return last.dir;
+    const rest = text.slice(at, end);
+    let dir = start.relDirs?.get(rest);
+    if (!dir) {
+      dir = this.walk(path, start, rest, true, false);
+      if (dir.kind !== 'dir') throw new KernelError('ENOTDIR');
+      (start.relDirs ??= new Map()).set(rest, dir);
+    }
+    start.lastRelDir = { text: rest, dir };
     return dir;
   }
 
