@@ -57,6 +57,11 @@ describe.each(backends)('SysfsBackend contract: %s', (_name, make) => {
     expect(b.realpath(MDEV)).toBe(`/sys/devices/vfio_ap/matrix/${UUID_A}`);
     expect(b.realpath(`${MDEV}/mdev_type`)).toBe('/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough');
     expect(b.realpath('/sys/class/mdev_bus/matrix/../..')).toBe('/sys/devices');
+    // mdevctl's canonical_basename: a device's parent and type
+    expect(b.canonicalBasename(MDEV)).toBe(UUID_A);
+    expect(b.canonicalBasename(MDEV, '..')).toBe('matrix');
+    expect(b.canonicalBasename(MDEV, 'mdev_type')).toBe('vfio_ap-passthrough');
+    expect(b.canonicalBasename('/sys/class/mdev_bus', 'matrix')).toBe('matrix');
     expect(b.stat(MDEV).kind).toBe('dir');
     expect(b.lstat(MDEV).kind).toBe('link');
     expect(b.stat('/sys/bus/ap/apmask')).toMatchObject({ kind: 'file', mode: 0o644 });
@@ -74,6 +79,8 @@ describe.each(backends)('SysfsBackend contract: %s', (_name, make) => {
     expect(errno(() => b.stat('/sys/bus/nope/x'))).toBe('ENOENT');
     expect(errno(() => b.write('/sys/bus/nope', '1'))).toBe('ENOENT');
     expect(errno(() => b.read('/sys/bus'))).toBe('EISDIR');
+    expect(errno(() => b.canonicalBasename(MDEV, 'nope'))).toBe('ENOENT');
+    expect(errno(() => b.canonicalBasename('/sys/bus/ap/apmask', '..'))).toBe('ENOTDIR');
   });
 
   it('writes an attribute in one write', () => {
@@ -85,6 +92,9 @@ describe.each(backends)('SysfsBackend contract: %s', (_name, make) => {
     const b = make();
     const f = b.files;
     expect(f.read('/etc/mdevctl.d/matrix/nope')).toBeUndefined();
+    expect(f.readText('/etc/mdevctl.d/matrix/nope')).toBeUndefined();
+    expect(f.readText('/etc/mdevctl.d/matrix')).toBeUndefined();
+    expect(f.readText('/etc/mdevctl.d/matrix/bbbbbbbb-0000-4000-8000-000000000002')).toBe('{}');
     expect(f.kind('/etc/mdevctl.d')).toBe('dir');
     expect(f.list('/etc/mdevctl.d/matrix')).toEqual(['bbbbbbbb-0000-4000-8000-000000000002']);
     f.writeAtomic(`/etc/mdevctl.d/new/${UUID_A}`, 'x');
