@@ -28,17 +28,13 @@ import type { KvmCrypto } from '../kvm/s390/kvm-crypto.js';
 import { kvmCrypto } from '../kvm/s390/kvm-s390.js';
 import type { VfioDevice, VfioDeviceOps, VfioKvm } from '../vfio/vfio-device.js';
 import { getDeviceInfo, getIrqInfo } from '../vfio/vfio-device-info.js';
+import { structArg } from '../vfio/vfio-iommu-type1.js';
 import { validateIrqSet } from '../vfio/vfio-irq-set.js';
 import { EventFdFile } from '../vfs/eventfd.js';
 import type { Task } from '../vfs/node.js';
 import type { MatrixDevState, MatrixMdev, Trigger } from './matrix-mdev.js';
 import { VFIO_AP_MDEV_DRIVER } from './matrix-mdev.js';
 
-/** copy_from_user of a struct pointer: only a buffer holding at least minsz bytes will do. */
-function structIn(arg: IoctlArg, minsz: number): Uint8Array {
-  if (!(arg instanceof Uint8Array) || arg.length < minsz) throw new KernelError('EFAULT');
-  return arg;
-}
 
 export class VfioApDeviceOps implements VfioDeviceOps {
   /** The 4.20 group notifier while the device is open (vfio_unregister_notifier undoes it). */
@@ -186,7 +182,7 @@ export class VfioApDeviceOps implements VfioDeviceOps {
    * index, then ACTION_TRIGGER required), then DATA_EVENTFD only, per index.
    */
   private setIrqs(arg: IoctlArg, task: Task | undefined): number {
-    const buf = structIn(arg, VFIO_IRQ_SET_HEADER_SIZE);
+    const buf = structArg(arg, VFIO_IRQ_SET_HEADER_SIZE);
     const hdr = decodeIrqSet(buf);
     validateIrqSet(hdr, 1, VFIO_AP_NUM_IRQS);
     if (!(hdr.flags & VFIO_IRQ_SET_ACTION_TRIGGER)) throw new KernelError('EINVAL');

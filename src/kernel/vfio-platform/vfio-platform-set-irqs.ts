@@ -15,25 +15,27 @@ import {
   VFIO_IRQ_SET_HEADER_SIZE,
   decodeIrqSet,
   getS32,
+  type VfioIrqSet,
 } from '../../core/vfio-uapi.js';
 import type { IoctlArg } from '../syscall-surface.js';
+import { structArg } from '../vfio/vfio-iommu-type1.js';
 import { validateIrqSet } from '../vfio/vfio-irq-set.js';
 import type { Task } from '../vfs/node.js';
 import type { VfioPlatformIrq } from './vfio-platform-irq.js';
 
 /** The common validation with the number of IRQ indexes as both limits, then memdup_user of the payload. */
-function validate(arg: IoctlArg, numIrqs: number): Uint8Array {
-  if (!(arg instanceof Uint8Array) || arg.length < VFIO_IRQ_SET_HEADER_SIZE) throw new KernelError('EFAULT');
-  const dataSize = validateIrqSet(decodeIrqSet(arg), numIrqs, numIrqs);
+function validate(arg: IoctlArg, numIrqs: number): { buf: Uint8Array; h: VfioIrqSet } {
+  const buf = structArg(arg, VFIO_IRQ_SET_HEADER_SIZE);
+  const h = decodeIrqSet(buf);
+  const dataSize = validateIrqSet(h, numIrqs, numIrqs);
   // the caller's buffer must hold the payload
-  if (arg.length < VFIO_IRQ_SET_HEADER_SIZE + dataSize) throw new KernelError('EFAULT');
-  return arg;
+  if (buf.length < VFIO_IRQ_SET_HEADER_SIZE + dataSize) throw new KernelError('EFAULT');
+  return { buf, h };
 }
 
 /** models vfio_platform_set_irqs_ioctl after the validation. */
 export function vfioPlatformSetIrqs(irqs: readonly VfioPlatformIrq[], arg: IoctlArg, task: Task | undefined): number {
-  const buf = validate(arg, irqs.length);
-  const h = decodeIrqSet(buf);
+  const { buf, h } = validate(arg, irqs.length);
   const irq = irqs[h.index]!;
   const dataType = h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
   const bool = (): boolean => buf[VFIO_IRQ_SET_HEADER_SIZE] !== 0;

@@ -6,6 +6,7 @@
 import { KernelError } from '../../core/errno.js';
 import { VFIO_DEVICE_INFO_SIZE, VFIO_IRQ_INFO_SIZE, VFIO_REGION_INFO_SIZE, argszOf, getU32, setU32, setU64 } from '../../core/vfio-uapi.js';
 import type { IoctlArg } from '../syscall-surface.js';
+import { structArg } from './vfio-iommu-type1.js';
 
 export interface DeviceInfo {
   flags: number;
@@ -27,9 +28,9 @@ export interface IrqInfo {
 
 /** models copy_from_user(minsz) then `info.argsz < minsz`, the opening of each handler. */
 function infoArg(arg: IoctlArg, minsz: number): Uint8Array {
-  if (!(arg instanceof Uint8Array) || arg.length < minsz) throw new KernelError('EFAULT');
-  if (argszOf(arg) < minsz) throw new KernelError('EINVAL');
-  return arg;
+  const buf = structArg(arg, minsz);
+  if (argszOf(buf) < minsz) throw new KernelError('EINVAL');
+  return buf;
 }
 
 function indexIn(buf: Uint8Array, count: number): number {

@@ -49,9 +49,9 @@ export function type1Claims(type: number): boolean {
   return type === VFIO_TYPE1_IOMMU || type === VFIO_TYPE1v2_IOMMU || type === VFIO_TYPE1_NESTING_IOMMU;
 }
 
-export function structArg(arg: IoctlArg): Uint8Array {
-  // models copy_from_user of a pointer argument: anything but a buffer is a bad address
-  if (!(arg instanceof Uint8Array)) throw new KernelError('EFAULT');
+export function structArg(arg: IoctlArg, minsz = 0): Uint8Array {
+  // models copy_from_user of a pointer argument (minsz bytes): anything but a buffer that big is a bad address
+  if (!(arg instanceof Uint8Array) || arg.length < minsz) throw new KernelError('EFAULT');
   return arg;
 }
 
