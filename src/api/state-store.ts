@@ -99,15 +99,19 @@ export class StateStore {
   }
 
   /** Replaces the stored twin with `twin` under the lock (a mount server saving the twin it holds). */
-  async replace(twin: Twin): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true });
-    await this.locked((guard) => this.save(JSON.stringify(twin.snapshot()), guard));
+  replace(twin: Twin): Promise<void> {
+    // serialised once the lock is held: the latest state
+    return this.replaceWith(() => JSON.stringify(twin.snapshot()));
   }
 
   /** Replaces the stored twin by a snapshot serialised by the caller (at the moment it chose). */
-  async replaceJson(json: string): Promise<void> {
+  replaceJson(json: string): Promise<void> {
+    return this.replaceWith(() => json);
+  }
+
+  private async replaceWith(json: () => string): Promise<void> {
     mkdirSync(dirname(this.path), { recursive: true });
-    await this.locked((guard) => this.save(json, guard));
+    await this.locked((guard) => this.save(json(), guard));
   }
 
   private async read(forUpdate = false): Promise<Loaded> {
