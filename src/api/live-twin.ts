@@ -99,14 +99,17 @@ export class LiveTwin {
 
   /** One write(2) of `data` (echo VALUE > PATH writes VALUE and a newline); a refusal keeps its log lines. */
   async write(path: string, data: Uint8Array | string): Promise<number> {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    return this.change(`write ${path}`, () => this.sys('write', path, () => writeBytes(this.proc, path, bytes)));
+    return this.change(`write ${path}`, this.writeCall(path, data));
   }
 
   /** write() for a caller that cannot wait (the trace is reported if the VMM is loaded). */
   writeSync(path: string, data: Uint8Array | string): number {
+    return this.changeSync(`write ${path}`, this.writeCall(path, data));
+  }
+
+  private writeCall(path: string, data: Uint8Array | string): () => number {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    return this.changeSync(`write ${path}`, () => this.sys('write', path, () => writeBytes(this.proc, path, bytes)));
+    return () => this.sys('write', path, () => writeBytes(this.proc, path, bytes));
   }
 
   /** A directory's names in byte order; a non-directory lists as itself (ls). */
