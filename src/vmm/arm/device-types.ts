@@ -2,6 +2,7 @@
 // only), the abstract sys-bus-device, the platform bus (not user creatable), and the
 // vfio-platform family, the ones the twin instantiates.
 
+import { memoized } from '../../core/memoized.js';
 import { registerHelpOnlyDevices } from '../qdev/help-only-devices.js';
 import { TypeRegistry } from '../qdev/qdev.js';
 import { vfioPlatformClasses } from '../vfio/vfio-platform-types.js';
@@ -11,14 +12,10 @@ import type { ArmBinary } from './machine.js';
 
 export const TYPE_PLATFORM_BUS_DEVICE = 'platform-bus-device';
 
-const registries = new Map<string, TypeRegistry>();
-
-export function armDeviceTypes(binary: ArmBinary, profile: QemuProfile): TypeRegistry {
-  const key = `${binary}/${profile}`;
-  let types = registries.get(key);
-  if (!types) registries.set(key, (types = build(binary)));
-  return types;
-}
+export const armDeviceTypes = memoized(
+  (binary: ArmBinary, _profile: QemuProfile): TypeRegistry => build(binary),
+  (binary, profile) => `${binary}/${profile}`,
+);
 
 function build(binary: ArmBinary): TypeRegistry {
   const types = new TypeRegistry();

@@ -2,6 +2,7 @@
 // twin runs, `virt` (hw/arm/virt.c): its memory map, its platform bus window and SPIs, and
 // the dynamic sysbus devices it takes (machine_class_allow_dynamic_sysbus_dev).
 
+import { memoized } from '../../core/memoized.js';
 import type { MachineTypeInfo, PropertyInfo } from '../options/index.js';
 import type { QemuProfile } from '../vm-context.js';
 import { ARM_MACHINES, VIRT_PROPERTIES } from './captured-machine-table.js';
@@ -24,14 +25,7 @@ const VIRT_PROPS: readonly PropertyInfo[] = VIRT_PROPERTIES.map((p) => ({ name: 
 /** `virt-3.1` and older: the machine types QEMU 3.1 had (the legacy profile). */
 const LEGACY_VIRT = /^virt-(2\.\d+|3\.[01])$/;
 
-const machineLists = new Map<string, MachineTypeInfo[]>();
-
-export function armMachineTypes(binary: ArmBinary, profile: QemuProfile): MachineTypeInfo[] {
-  const key = `${binary}/${profile}`;
-  let list = machineLists.get(key);
-  if (!list) machineLists.set(key, (list = buildMachineTypes(binary, profile)));
-  return list;
-}
+export const armMachineTypes = memoized(buildMachineTypes, (binary, profile) => `${binary}/${profile}`);
 
 function buildMachineTypes(binary: ArmBinary, profile: QemuProfile): MachineTypeInfo[] {
   const list = ARM_MACHINES.filter((m) => binary === 'qemu-system-aarch64' || !m.aarch64Only).filter((m) => profile === 'modern' || !/^virt-/.test(m.name) || LEGACY_VIRT.test(m.name));

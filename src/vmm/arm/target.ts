@@ -2,6 +2,7 @@
 // virt's machvirt_init as far as passthrough needs it: the CPU model (its DT compatible),
 // the GIC (in-kernel under KVM), the platform bus, the -m size and dumpdtb.
 
+import { memoized } from '../../core/memoized.js';
 import { QemuOptsError, keyvalGetString, parseCpuOption, parseQemuBool } from '../options/index.js';
 import { QEMU_BUILD_VERSIONS, type MachineInit, type VmmTarget } from '../target.js';
 import type { Vm } from '../vm.js';
@@ -11,21 +12,14 @@ import { armDeviceTypes } from './device-types.js';
 import { VIRT_MACHINE_PROPERTIES, armMachineTypes, isVirtMachine, type ArmBinary } from './machine.js';
 import { ARM_OPTIONS } from './options.js';
 
-const modelLists = new Map<ArmBinary, string[]>();
-
 /** The CPU models of `-cpu help` (and host, under KVM). */
-function cpuModels(binary: ArmBinary): string[] {
-  let models = modelLists.get(binary);
-  if (!models) {
-    models = CPU_HELP[binary]
-      .split('\n')
-      .slice(1)
-      .map((l) => l.trim())
-      .filter(Boolean);
-    modelLists.set(binary, models);
-  }
-  return models;
-}
+const cpuModels = memoized((binary: ArmBinary): string[] =>
+  CPU_HELP[binary]
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean),
+);
 
 const V8_CPUS = /^(cortex-a(35|53|55|57|72|76|710)|a64fx|neoverse-.*|max|host)$/;
 

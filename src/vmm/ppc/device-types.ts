@@ -1,6 +1,7 @@
 // The device types of qemu-system-ppc64: the 7.2 table (help only), and the two the twin
 // instantiates, spapr-pci-host-bridge and vfio-pci.
 
+import { memoized } from '../../core/memoized.js';
 import { registerHelpOnlyDevices } from '../qdev/help-only-devices.js';
 import { TypeRegistry } from '../qdev/qdev.js';
 import { vfioPciClass } from '../vfio/vfio-pci.js';
@@ -8,13 +9,8 @@ import type { QemuProfile } from '../vm-context.js';
 import { PPC64_DEVICE_PROPERTIES, PPC64_DEVICE_TABLE } from './ppc64-tables.js';
 import { spaprPhbClass } from './spapr-phb.js';
 
-const registries = new Map<QemuProfile, TypeRegistry>();
-
-export function ppc64DeviceTypes(profile: QemuProfile): TypeRegistry {
-  let types = registries.get(profile);
-  if (!types) registries.set(profile, (types = build()));
-  return types;
-}
+// one registry per profile, as the other targets keep theirs
+export const ppc64DeviceTypes = memoized((_profile: QemuProfile): TypeRegistry => build());
 
 function build(): TypeRegistry {
   const types = new TypeRegistry();

@@ -1,6 +1,7 @@
 // The device types of qemu-system-s390x: the 7.2 table (help only), the machine's bridges,
 // the AP bridge and bus, and vfio-ap, the one the twin instantiates.
 
+import { memoized } from '../../core/memoized.js';
 import { registerHelpOnlyDevices } from '../qdev/help-only-devices.js';
 import { TypeRegistry } from '../qdev/qdev.js';
 import { S390X_DEVICE_PROPERTIES, S390X_DEVICE_TABLE } from '../qdev/s390x-device-table.js';
@@ -9,13 +10,7 @@ import type { QemuProfile } from '../vm-context.js';
 import { registerApTypes } from './ap-bridge.js';
 import { registerMachineTypes } from './machine.js';
 
-const typeRegistries = new Map<QemuProfile, TypeRegistry>();
-
-export function s390xDeviceTypes(profile: QemuProfile): TypeRegistry {
-  let types = typeRegistries.get(profile);
-  if (!types) typeRegistries.set(profile, (types = build(profile)));
-  return types;
-}
+export const s390xDeviceTypes = memoized((profile: QemuProfile): TypeRegistry => build(profile));
 
 function build(profile: QemuProfile): TypeRegistry {
   const types = new TypeRegistry();
