@@ -3,7 +3,8 @@
 // warnings of check_consistency and the "not available" error of check_compatibility.
 
 import { QemuError } from '../qemu-error.js';
-import { CPU_HELP_TEXT_TCG_BUILD } from './cpu-help-text.js';
+import { CPU_HELP_FEATURES } from './cpu-help-features.js';
+import { CPU_HELP_MODELS } from './cpu-help-models.js';
 
 export type ApFeature = 'apqci' | 'apft' | 'apqi' | 'ap';
 
@@ -46,7 +47,8 @@ export interface CpuDefinition {
   details: string;
 }
 
-const HELP_LINES = CPU_HELP_TEXT_TCG_BUILD.split('\n');
+// `-cpu help` of the TCG build the tables were captured from
+const HELP_LINES = `${CPU_HELP_MODELS}${CPU_HELP_FEATURES}`.split('\n');
 const MODEL_LINE = /^s390 (\S+)\s+(.*?)(?:\s+(\((?:static, )?migration-safe\)))?$/;
 
 /** The CPU models in s390_cpu_list order; a KVM build (the twin) also has `host`, listed after `qemu`. */
